@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { parseCidrList, type Cidr } from '../http/cidr.js';
+
+/**
+ * Every setting Galaxy Chat reads from the environment. This is the only module that looks at
+ * `process.env`-shaped data; the parsed result is frozen and passed down. Each field is documented
+ * in docs/configuration.md and .env.example — keep all three in step.
+ */
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1' || v === 'yes'));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const text = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v));
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+const cidrs = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx): Cidr[] => {
+      try {
+        return parseCidrList(v === undefined || v.trim() === '' ? fallback : v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
+
+const origins = z
+  .string()
+  .optional()
+  .transform((v, ctx): string[] => {
+    if (v === undefined || v.trim() === '') return [];
+    const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const o of list) {
+      try {
+        const u = new URL(o);
+        if (u.origin !== o.toLowerCase().replace(/\/$/, '')) throw new Error();
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin like https://chat.example.com` });
+      }
+    }
+    return list.map((o) => new URL(o).origin);
+  });
+
+export const envSchema = z.object({
+  // Server
+  PORT: int(8000, 0, 65535),
+  HOST: text('127.0.0.1'),
+  APP_NAME: text('Galaxy Chat'),
+  NODE_ENV: text('production'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+  STATIC_DIR: text('static'),
+  // Models and prompts
+  LLM_CONFIG_FILE: text('config/llms.yml'),
+  LLM_BASE_URL: optionalText,
+  LLM_API_KEY: optionalText,
+  LLM_MODEL_NAME: optionalText,
+  DEFAULT_MODEL: optionalText,
+  SYSTEM_PROMPT_FILE: text('system_prompt.md'),
+  SYSTEM_PROMPT_OVERRIDE: optionalText,
+  DISABLE_LLM_CALLS: bool(false),
+  LLM_PING_TIMEOUT_MS: int(5000, 100, 120_000),
+  LLM_CONNECT_TIMEOUT_MS: int(30_000, 100, 600_000),
+  LLM_MAX_RETRIES: int(1, 0, 5),
+  // Identity and the proxy
+  TEST_MODE: bool(false),
+  TEST_EMAIL: text('test@test.com'),
+  TRUSTED_PROXIES: cidrs('127.0.0.1/32,::1/128'),
+  PROXY_SECRET: optionalText,
+  PROXY_SECRET_HEADER: text('x-proxy-secret').transform((s) => s.toLowerCase()),
+  ALLOWED_ORIGINS: origins,
+  // WebSocket and abuse limits
+  DISABLE_WEBSOCKET: bool(false),
+  WS_MAX_FRAME_BYTES: int(64 * 1024, 1024, 16 * 1024 * 1024),
+  WS_MAX_BACKPRESSURE_BYTES: int(1024 * 1024, 16 * 1024, 64 * 1024 * 1024),
+  WS_IDLE_TIMEOUT_S: int(120, 8, 960),
+  WS_MAX_LIFETIME_MIN: int(0, 0, 240),
+  WS_HELLO_TIMEOUT_MS: int(10_000, 100, 120_000),
+  WS_MAX_CONNECTIONS_PER_USER: int(4, 1, 1000),
+  WS_MAX_CONNECTIONS_PER_IP: int(2000, 1, 1_000_000),
+  SESSION_TAKEOVER: z.enum(['takeover', 'reject']).optional().default('takeover'),
+  MESSAGE_RATE_PER_S: int(5, 1, 1000),
+  MESSAGE_BURST: int(20, 1, 10_000),
+  MAX_BAD_FRAMES: int(20, 1, 10_000),
+  MAX_CONCURRENT_TURNS_PER_USER: int(1, 1, 100),
+  MAX_MESSAGE_CHARS: int(32_000, 1, 1_000_000),
+  MAX_HTTP_BODY_BYTES: int(64 * 1024, 1024, 16 * 1024 * 1024),
+  // Turns and streaming
+  THINKING_INTERVAL_MS: int(5000, 50, 600_000),
+  TURN_TIMEOUT_MS: int(300_000, 1000, 3_600_000),
+  STREAM_STALL_MS: int(60_000, 100, 600_000),
+  DELTA_FLUSH_MS: int(16, 0, 1000),
+  MAX_RESPONSE_CHARS: int(200_000, 1000, 10_000_000),
+  MAX_TOOL_ARGS_CHARS: int(100_000, 100, 10_000_000),
+  MAX_OUTPUT_TOKENS: int(0, 0, 1_000_000),
+  RESUME_GRACE_MS: int(60_000, 0, 3_600_000),
+  SESSION_TTL_MS: int(30 * 60_000, 1000, 7 * 24 * 3_600_000),
+  SESSION_EVENT_BUFFER_BYTES: int(4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
+  SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
+  // Tools
+  MAX_TOOL_ROUNDS: int(5, 1, 50),
+  TOOL_TIMEOUT_MS: int(30_000, 100, 600_000),
+  TOOL_RESULT_MAX_CHARS: int(20_000, 100, 1_000_000),
+  CODE_TIMEOUT_MS: int(15_000, 100, 600_000),
+  CODE_MEMORY_MB: int(512, 32, 16_384),
+  CODE_OUTPUT_MAX_BYTES: int(64 * 1024, 1024, 16 * 1024 * 1024),
+  CODE_REQUIRE_NETNS: bool(false),
+  CODE_WARM_POOL: int(1, 0, 16),
+  SQL_TIMEOUT_MS: int(5000, 100, 600_000),
+  SQL_MAX_ROWS: int(200, 1, 100_000),
+  SQL_MAX_BYTES: int(256 * 1024, 1024, 64 * 1024 * 1024),
+  ACCESS_CONFIG_FILE: text('config/access.yml'),
+  // Files
+  LOGS_DIR: text('logs'),
+  DATA_DIR: text('data'),
+});
+
+export type Env = z.output<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment, listing every problem at once with its variable's name. */
+export function parseEnv(source: Record<string, string | undefined>): Readonly<Env> {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
+    );
+  }
+  return Object.freeze(result.data);
+}

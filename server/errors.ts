@@ -1,0 +1,85 @@
+/**
+ * One error type with stable codes. Every failure that reaches a client goes through here, so the
+ * HTTP status and the WebSocket error event for a code are decided in exactly one place.
+ */
+
+export const ERROR_CODES = {
+  BAD_MESSAGE: { http: 400, text: 'The message is not valid.' },
+  BAD_REQUEST: { http: 400, text: 'The request is not valid.' },
+  BAD_IDENTITY: { http: 400, text: 'The identity header is malformed.' },
+  DUPLICATE_IDENTITY: { http: 400, text: 'The identity header was sent more than once.' },
+  UNAUTHENTICATED: { http: 401, text: 'No identity: Galaxy Chat must be reached through the company proxy.' },
+  BAD_PROXY_SECRET: { http: 401, text: 'The proxy secret is missing or wrong.' },
+  UNTRUSTED_PEER: { http: 403, text: 'This address may not assert an identity.' },
+  BAD_ORIGIN: { http: 403, text: 'This origin may not open a chat connection.' },
+  FORBIDDEN: { http: 403, text: 'You are not allowed to do that.' },
+  NOT_FOUND: { http: 404, text: 'Not found.' },
+  PAYLOAD_TOO_LARGE: { http: 413, text: 'The request is too large.' },
+  RATE_LIMITED: { http: 429, text: 'Too many requests; slow down.' },
+  TOO_MANY_CONNECTIONS: { http: 429, text: 'Too many connections.' },
+  TURN_IN_PROGRESS: { http: 409, text: 'An answer is already being generated.' },
+  PROTOCOL_VERSION: { http: 400, text: 'Unsupported protocol version.' },
+  HELLO_REQUIRED: { http: 400, text: 'The first message must be hello.' },
+  MODEL_UNAVAILABLE: { http: 503, text: 'That model is not available.' },
+  LLM_UNAVAILABLE: { http: 502, text: 'The model could not be reached.' },
+  LLM_AUTH: { http: 502, text: 'The model rejected our credentials.' },
+  LLM_RATE_LIMITED: { http: 503, text: 'The model is rate limited; try again shortly.' },
+  LLM_ERROR: { http: 502, text: 'The model returned an error.' },
+  LLM_STREAM_INCOMPLETE: { http: 502, text: 'The answer stream ended before it was complete.' },
+  LLM_STALLED: { http: 504, text: 'The model stopped sending data.' },
+  LLM_RESPONSE_TOO_LARGE: { http: 502, text: 'The answer exceeded the size limit.' },
+  TURN_TIMEOUT: { http: 504, text: 'The answer took too long.' },
+  TOOL_TIMEOUT: { http: 504, text: 'The tool took too long and was stopped.' },
+  TOOL_FAILED: { http: 500, text: 'The tool failed.' },
+  TOOL_BAD_ARGUMENTS: { http: 400, text: 'The tool arguments are not valid.' },
+  TOOL_UNKNOWN: { http: 404, text: 'No such tool is available in this chat.' },
+  TOOL_FORBIDDEN: { http: 403, text: 'You are not allowed to use this tool or data source.' },
+  SELECTION_LOCKED: { http: 409, text: 'Tools and data sources are locked once the chat has started.' },
+  RESUME_GAP: { http: 410, text: 'Some earlier events are no longer buffered; the conversation was re-sent.' },
+  SHUTTING_DOWN: { http: 503, text: 'The server is restarting.' },
+  INTERNAL: { http: 500, text: 'Something went wrong on our side.' },
+} as const satisfies Record<string, { http: number; text: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? ERROR_CODES[code].text, options);
+    this.name = 'AppError';
+    this.code = code;
+    this.httpStatus = ERROR_CODES[code].http;
+  }
+
+  /** The body of a WebSocket `error` event. */
+  toEvent(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** Normalises anything thrown into an AppError; unknown failures become INTERNAL with the cause kept. */
+export function toAppError(err: unknown, fallback: ErrorCode = 'INTERNAL'): AppError {
+  if (err instanceof AppError) return err;
+  return new AppError(fallback, undefined, { cause: err });
+}
+
+export const HTTP_STATUS_TEXT: Record<number, string> = {
+  200: '200 OK',
+  204: '204 No Content',
+  304: '304 Not Modified',
+  400: '400 Bad Request',
+  401: '401 Unauthorized',
+  403: '403 Forbidden',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  409: '409 Conflict',
+  410: '410 Gone',
+  413: '413 Payload Too Large',
+  429: '429 Too Many Requests',
+  500: '500 Internal Server Error',
+  502: '502 Bad Gateway',
+  503: '503 Service Unavailable',
+  504: '504 Gateway Timeout',
+};

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/**
+ * Everything a client may send, as one discriminated union on `type`. No message can name a user:
+ * identity is bound at upgrade time. Ids a client sends are checked for ownership by the handler.
+ * Documented frame by frame in docs/protocol.md.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, 'must be an id');
+const name = z.string().min(1).max(200);
+
+export const helloMessage = z.strictObject({
+  type: z.literal('hello'),
+  v: z.number().int(),
+  /** Resume this session (must be the user's). Without it, the user's live session is joined or a new one starts. */
+  sessionId: id.optional(),
+  /** The last sequence number this client saw; every later event is replayed exactly once. */
+  lastSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+
+export const selectModelMessage = z.strictObject({ type: z.literal('select-model'), model: name });
+
+export const sendMessage = z.strictObject({
+  type: z.literal('send'),
+  text: z.string().min(1),
+  /** Optional client-chosen id, echoed on the `user-message` event so the page can match its optimistic copy. */
+  clientId: id.optional(),
+});
+
+export const stopMessage = z.strictObject({ type: z.literal('stop') });
+
+export const newChatMessage = z.strictObject({ type: z.literal('new-chat') });
+
+export const feedbackMessage = z.strictObject({
+  type: z.literal('feedback'),
+  /** The assistant message rated; omitted for feedback on the experience as a whole. */
+  messageId: id.optional(),
+  rating: z.enum(['good', 'bad']).optional(),
+  comment: z.string().max(4000).optional(),
+});
+
+export const selectToolsMessage = z.strictObject({
+  type: z.literal('select-tools'),
+  tools: z.array(name).max(50),
+  dataSources: z.array(name).max(50),
+});
+
+export const clientMessage = z.discriminatedUnion('type', [
+  helloMessage,
+  selectModelMessage,
+  sendMessage,
+  stopMessage,
+  newChatMessage,
+  feedbackMessage,
+  selectToolsMessage,
+]);
+
+export type ClientMessage = z.infer<typeof clientMessage>;
+export type HelloMessage = z.infer<typeof helloMessage>;
+export type FeedbackMessage = z.infer<typeof feedbackMessage>;

@@ -1,0 +1,105 @@
+import type { ErrorCode } from '../errors.js';
+import type { ToolUi } from '../tools/ui.js';
+
+/**
+ * Everything the server sends. Each event carries `seq`, a per-session sequence number, so a
+ * reconnecting client can ask for everything after the last one it saw. Events without a session
+ * (an error before hello, the takeover notice) carry seq 0 and are never replayed.
+ */
+
+export interface ModelInfo {
+  name: string;
+  label: string;
+  provider: string;
+  demo: boolean;
+  available: boolean;
+  reason?: string;
+}
+
+export interface ToolInfo {
+  name: string;
+  description: string;
+}
+
+export interface DataSourceInfo {
+  id: string;
+  name: string;
+  description: string;
+}
+
+export interface SessionInfo {
+  id: string;
+  model: string;
+  tools: string[];
+  dataSources: string[];
+  locked: boolean;
+  startedAt: string;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export type ServerEventBody =
+  | {
+      type: 'ready';
+      v: number;
+      appName: string;
+      user: string;
+      testMode: boolean;
+      resumed: boolean;
+      session: SessionInfo;
+      models: ModelInfo[];
+      tools: ToolInfo[];
+      dataSources: DataSourceInfo[];
+      limits: { maxMessageChars: number };
+    }
+  | { type: 'history'; messages: HistoryEntry[] }
+  | { type: 'model-selected'; model: string }
+  | { type: 'selection'; tools: string[]; dataSources: string[]; locked: boolean }
+  | { type: 'user-message'; id: string; clientId?: string; text: string; at: string }
+  | { type: 'message-start'; id: string; model: string; at: string }
+  | { type: 'delta'; id: string; text: string }
+  | {
+      type: 'message-end';
+      id: string;
+      finishReason: string;
+      incomplete: boolean;
+      usage?: Usage;
+      error?: { code: ErrorCode; message: string };
+    }
+  | { type: 'tool-call'; messageId: string; callId: string; name: string; args: unknown }
+  | { type: 'tool-result'; messageId: string; callId: string; content: string; ui?: ToolUi }
+  | { type: 'tool-error'; messageId: string; callId: string; code: ErrorCode; message: string }
+  | { type: 'status'; text: string; elapsedMs: number; tool?: string }
+  | { type: 'feedback-saved'; messageId?: string }
+  | { type: 'error'; code: ErrorCode; message: string; messageId?: string }
+  | { type: 'takeover'; message: string }
+  | { type: 'shutdown'; message: string };
+
+export type ServerEvent = ServerEventBody & { seq: number };
+
+/** One message as re-sent after a resume gap. */
+export interface HistoryEntry {
+  id: string;
+  role: 'user' | 'assistant' | 'tool';
+  text: string;
+  at: string;
+  model?: string;
+  incomplete?: boolean;
+  toolCall?: { callId: string; name: string; args: unknown; content?: string; error?: string; ui?: ToolUi };
+}
+
+/** WebSocket close codes we use, documented in docs/protocol.md. */
+export const CLOSE_CODES = {
+  GOING_AWAY: 1001,
+  POLICY_VIOLATION: 1008,
+  TOO_BIG: 1009,
+  TAKEN_OVER: 4001,
+  PROTOCOL_VERSION: 4002,
+  HELLO_TIMEOUT: 4003,
+  SESSION_REJECTED: 4004,
+  RATE_LIMITED: 4029,
+} as const;
