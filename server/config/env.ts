@@ -56,16 +56,14 @@ const origins = z
   .optional()
   .transform((v, ctx): string[] => {
     if (v === undefined || v.trim() === '') return [];
-    const list = v.split(',').map((s) => s.trim()).filter(Boolean);
-    for (const o of list) {
-      try {
-        const u = new URL(o);
-        if (u.origin !== o.toLowerCase().replace(/\/$/, '')) throw new Error();
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin like https://chat.example.com` });
-      }
+    const valid: string[] = [];
+    for (const o of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const url = URL.canParse(o) ? new URL(o) : null;
+      // Exact origins only: scheme://host[:port], no path, as a browser sends it.
+      if (url && (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === o.replace(/\/$/, '')) valid.push(url.origin);
+      else ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin like https://chat.example.com` });
     }
-    return list.map((o) => new URL(o).origin);
+    return valid;
   });
 
 export const envSchema = z.object({
@@ -139,6 +137,7 @@ export const envSchema = z.object({
   // Files
   LOGS_DIR: text('logs'),
   DATA_DIR: text('data'),
+  DATA_SOURCES_FILE: text('config/data-sources.yml'),
 });
 
 export type Env = z.output<typeof envSchema>;

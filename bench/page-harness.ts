@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, resolve } from 'node:path';
+import type { Page, WebSocketRoute } from 'playwright-core';
+
+/**
+ * Serves the chat page to a Playwright page without the real server: static files from static/,
+ * a vendor module equivalent to the server's, the production headers, and a scripted WebSocket the
+ * caller drives. Used by the render benchmark, which must measure the page alone, not the relay.
+ */
+
+const ROOT = resolve(import.meta.dirname, '..');
+export const HARNESS_ORIGIN = 'http://galaxy.bench';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+const VENDOR_MODULE = `
+import Alpine from '/node_modules/@alpinejs/csp/dist/module.esm.js';
+import DOMPurify from '/node_modules/dompurify/dist/purify.es.mjs';
+export { marked } from '/node_modules/marked/lib/marked.esm.js';
+export const CHART_JS_URL = '/node_modules/chart.js/dist/chart.umd.min.js';
+export { Alpine, DOMPurify };
+`;
+
+const HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+    `connect-src 'self' ws://galaxy.bench; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'`,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+async function fileBody(relative: string): Promise<Buffer | null> {
+  const path = normalize(join(ROOT, relative));
+  if (!path.startsWith(ROOT)) return null;
+  return readFile(path).catch(() => null);
+}
+
+export interface FakeSocket {
+  /** Resolves with the page's side of the socket once it said hello. */
+  connected: Promise<WebSocketRoute>;
+  send(event: Record<string, unknown>): void;
+  /** Client messages received so far (parsed). */
+  received: Array<Record<string, unknown>>;
+}
+
+/** Routes the page's HTTP and WebSocket traffic; call before `page.goto(HARNESS_ORIGIN + '/')`. */
+export async function serveChatPage(page: Page, appName = 'Galaxy Bench'): Promise<FakeSocket> {
+  await page.route(`${HARNESS_ORIGIN}/**`, async (route) => {
+    const url = new URL(route.request().url());
+    let body: Buffer | string | null = null;
+    if (url.pathname === '/') {
+      const html = await fileBody('static/index.html');
+      body = html?.toString('utf8').replaceAll('__APP_NAME__', appName) ?? null;
+    } else if (url.pathname === '/static/vendor.js') {
+      body = VENDOR_MODULE;
+    } else if (url.pathname.startsWith('/static/') || url.pathname.startsWith('/node_modules/')) {
+      body = await fileBody(decodeURIComponent(url.pathname));
+    }
+    if (body === null) return route.fulfill({ status: 404, body: 'not found' });
+    const type = url.pathname === '/' ? CONTENT_TYPES['.html'] : CONTENT_TYPES[extname(url.pathname)];
+    await route.fulfill({ status: 200, body, headers: { ...HEADERS, 'content-type': type ?? 'application/octet-stream' } });
+  });
+
+  let seq = 0;
+  let current: WebSocketRoute | null = null;
+  const received: Array<Record<string, unknown>> = [];
+  let resolveConnected!: (socket: WebSocketRoute) => void;
+  const connected = new Promise<WebSocketRoute>((resolveSocket) => (resolveConnected = resolveSocket));
+  await page.routeWebSocket(`${HARNESS_ORIGIN.replace('http', 'ws')}/ws`, (socket) => {
+    current = socket;
+    socket.onMessage((raw) => {
+      const message = JSON.parse(String(raw)) as Record<string, unknown>;
+      received.push(message);
+      if (message.type === 'hello') resolveConnected(socket);
+    });
+  });
+  return {
+    connected,
+    received,
+    send(event) {
+      current?.send(JSON.stringify({ seq: ++seq, ...event }));
+    },
+  };
+}
+
+/** A `ready` event with one demo model and no tools, enough for the page to become usable. */
+export function readyEvent(sessionId = 'bench-session'): Record<string, unknown> {
+  return {
+    type: 'ready',
+    v: 1,
+    appName: 'Galaxy Bench',
+    user: 'bench@example.com',
+    testMode: true,
+    resumed: false,
+    session: { id: sessionId, model: 'demo', tools: [], dataSources: [], locked: false, startedAt: new Date().toISOString() },
+    models: [{ name: 'demo', label: 'Demo', provider: 'demo', demo: true, available: true }],
+    tools: [],
+    dataSources: [],
+    limits: { maxMessageChars: 32000 },
+  };
+}

@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../config/env.js';
+import { matchesEmail, parseEmailPattern, type EmailPattern } from './email-pattern.js';
+import type { AccessPolicy } from './policy.js';
+
+/**
+ * The default AccessPolicy, read from ACCESS_CONFIG_FILE (config/access.yml). Groups match users by
+ * email pattern and grant lists of models, tools and data sources ("*" = all). A user gets the
+ * union of every matching group; a user no group matches gets nothing. The file is validated once,
+ * failing with every problem listed; after that, answers are pure lookups.
+ */
+
+const ALL = '*';
+
+const grantList = z.array(z.string().trim().min(1).max(200).regex(/^\S+$/, 'must not contain spaces')).default([]);
+
+/** Each pattern is parsed inside the schema, so bad patterns are reported along with every other problem. */
+const emailPattern = z.string().transform((text, ctx): EmailPattern => {
+  const pattern = parseEmailPattern(text);
+  if (typeof pattern !== 'string') return pattern;
+  ctx.addIssue({ code: 'custom', message: pattern });
+  return z.NEVER;
+});
+
+const groupSchema = z.strictObject({
+  match: z.array(emailPattern).min(1, 'needs at least one pattern'),
+  models: grantList,
+  tools: grantList,
+  data_sources: grantList,
+});
+
+const GROUP_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+// Groups are validated one by one below, so one broken group does not hide the problems of another.
+const documentSchema = z.strictObject({ groups: z.record(z.string(), z.unknown()) });
+
+interface Grant {
+  readonly all: boolean;
+  readonly names: ReadonlySet<string>;
+}
+
+interface Group {
+  readonly name: string;
+  readonly patterns: readonly EmailPattern[];
+  readonly models: Grant;
+  readonly tools: Grant;
+  readonly dataSources: Grant;
+}
+
+export interface UserGrants {
+  groups: string[];
+  models: string[];
+  tools: string[];
+  dataSources: string[];
+}
+
+export class YamlAccessPolicy implements AccessPolicy {
+  private constructor(private readonly groups: readonly Group[]) {}
+
+  static load(file: string): YamlAccessPolicy {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError([`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+    }
+    let document: unknown;
+    try {
+      document = parseYaml(text);
+    } catch (err) {
+      throw new ConfigError([`${file}: not valid YAML: ${(err as Error).message}`]);
+    }
+    return YamlAccessPolicy.fromDocument(document, file);
+  }
+
+  /** Builds a policy from an already-parsed document (what the YAML file holds). */
+  static fromDocument(document: unknown, origin = 'access policy'): YamlAccessPolicy {
+    const describe = (issues: z.core.$ZodIssue[], prefix: string[]) =>
+      issues.map((i) => `${origin}: ${[...prefix, ...i.path].join('.') || '(top level)'}: ${i.message}`);
+    const parsed = documentSchema.safeParse(document);
+    if (!parsed.success) throw new ConfigError(describe(parsed.error.issues, []));
+
+    const problems: string[] = [];
+    const groups: Group[] = [];
+    for (const [name, raw] of Object.entries(parsed.data.groups)) {
+      // Checked here, not in the schema: zod reports a bad record key without saying why.
+      if (!GROUP_NAME.test(name)) problems.push(`${origin}: groups.${name}: group names use letters, digits, _ . - (at most 64)`);
+      const group = groupSchema.safeParse(raw);
+      if (!group.success) {
+        problems.push(...describe(group.error.issues, ['groups', name]));
+        continue;
+      }
+      const { match, models, tools, data_sources } = group.data;
+      groups.push({ name, patterns: match, models: grant(models), tools: grant(tools), dataSources: grant(data_sources) });
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return new YamlAccessPolicy(groups);
+  }
+
+  canUseModel(user: string, model: string): boolean {
+    return this.matching(user).some((g) => allows(g.models, model));
+  }
+
+  canUseTool(user: string, tool: string): boolean {
+    return this.matching(user).some((g) => allows(g.tools, tool));
+  }
+
+  canUseDataSource(user: string, dataSource: string): boolean {
+    return this.matching(user).some((g) => allows(g.dataSources, dataSource));
+  }
+
+  /** What a user is granted, for diagnostics and docs ("*" stands for all). */
+  grantsFor(user: string): UserGrants {
+    const groups = this.matching(user);
+    const union = (pick: (g: Group) => Grant): string[] =>
+      groups.some((g) => pick(g).all) ? [ALL] : [...new Set(groups.flatMap((g) => [...pick(g).names]))].sort();
+    return {
+      groups: groups.map((g) => g.name),
+      models: union((g) => g.models),
+      tools: union((g) => g.tools),
+      dataSources: union((g) => g.dataSources),
+    };
+  }
+
+  private matching(user: string): Group[] {
+    return this.groups.filter((g) => g.patterns.some((p) => matchesEmail(p, user)));
+  }
+}
+
+function grant(names: string[]): Grant {
+  return { all: names.includes(ALL), names: new Set(names.filter((n) => n !== ALL)) };
+}
+
+function allows(grant: Grant, name: string): boolean {
+  return grant.all || grant.names.has(name);
+}

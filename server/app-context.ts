@@ -1,0 +1,24 @@
+import type { Logger } from 'pino';
+import type { AccessPolicy } from './access/policy.js';
+import type { Env } from './config/env.js';
+import type { DataSourceCatalog } from './data/catalog.js';
+import type { ModelRegistry } from './llm/model-registry.js';
+import type { Redactor } from './logger.js';
+import type { SessionManager } from './sessions/session-manager.js';
+import type { ToolRegistry } from './tools/registry.js';
+
+/** Everything the routers and the chat service share, wired once in app.ts. */
+export interface AppContext {
+  readonly env: Readonly<Env>;
+  readonly systemPrompt: string;
+  readonly log: Logger;
+  readonly redactor: Redactor;
+  readonly sessions: SessionManager;
+  readonly models: ModelRegistry;
+  readonly tools: ToolRegistry;
+  readonly catalog: DataSourceCatalog;
+  readonly policy: AccessPolicy;
+  readonly uwsNative: boolean;
+  readonly startedAt: number;
+  shuttingDown: boolean;
+}

@@ -1,0 +1,45 @@
+import type { Connection } from '../sessions/connection.js';
+import type { Session } from '../sessions/session.js';
+import type { ServerEventBody } from '../protocol/server-events.js';
+
+/** A token bucket: `ratePerS` sustained, `burst` at once. */
+export class TokenBucket {
+  private tokens: number;
+  private last = Date.now();
+
+  constructor(
+    private readonly ratePerS: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerS);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/** Everything the server keeps for one socket. */
+export class ConnectionState {
+  session: Session | null = null;
+  greeted = false;
+  violations = 0;
+  helloTimer: NodeJS.Timeout | undefined;
+  lastRateLimitNotice = 0;
+
+  constructor(
+    readonly conn: Connection,
+    readonly bucket: TokenBucket,
+    readonly testMode: boolean,
+  ) {}
+
+  /** Sends an event that is about this connection, not part of the session's replayable stream. */
+  sendDirect(body: ServerEventBody, seq = 0): void {
+    if (!this.conn.closed) this.conn.send(JSON.stringify({ ...body, seq }));
+  }
+}

@@ -1,0 +1,92 @@
+import type { AppContext } from '../app-context.js';
+import { AppError } from '../errors.js';
+import { PROTOCOL_VERSION, type HelloMessage } from '../protocol/client-messages.js';
+import { CLOSE_CODES, type ServerEventBody } from '../protocol/server-events.js';
+import type { Session } from '../sessions/session.js';
+import type { ConnectionState } from './connection-state.js';
+
+/** The `ready` event for a connection joining a session. Not replayed: it describes this connection. */
+export function readyEvent(ctx: AppContext, state: ConnectionState, session: Session, resumed: boolean): ServerEventBody {
+  const user = state.conn.user;
+  return {
+    type: 'ready',
+    v: PROTOCOL_VERSION,
+    appName: ctx.env.APP_NAME,
+    user,
+    testMode: state.testMode,
+    resumed,
+    session: session.info(),
+    models: ctx.models.list().filter((m) => ctx.policy.canUseModel(user, m.name)),
+    tools: ctx.tools.listFor(user),
+    dataSources: ctx.catalog
+      .list()
+      .filter((d) => ctx.policy.canUseDataSource(user, d.id))
+      .map((d) => ({ id: d.id, name: d.name, description: d.description })),
+    limits: { maxMessageChars: ctx.env.MAX_MESSAGE_CHARS },
+  };
+}
+
+/** A new session with the user's permitted defaults: the default model, every permitted tool and data source. */
+export function createSession(ctx: AppContext, user: string, preferredModel?: string): Session {
+  const permitted = (name: string) => ctx.policy.canUseModel(user, name) && ctx.models.isAvailable(name);
+  const candidates = [preferredModel, ctx.env.DEFAULT_MODEL, ...ctx.models.list().map((m) => m.name)];
+  // With nothing usable, the session still opens (on the default) and a send explains why it cannot answer.
+  const model = candidates.find((name): name is string => !!name && permitted(name)) ?? ctx.models.defaultModel(ctx.env.DEFAULT_MODEL);
+  const session = ctx.sessions.create(user, model);
+  session.tools = ctx.tools.listFor(user).map((t) => t.name);
+  session.dataSources = ctx.catalog.list().filter((d) => ctx.policy.canUseDataSource(user, d.id)).map((d) => d.id);
+  session.transcript.write('selection', { tools: session.tools, dataSources: session.dataSources, locked: false });
+  return session;
+}
+
+/** Attaches the connection to a session from `afterSeq`, or sends a snapshot when that is no longer buffered. */
+export function join(ctx: AppContext, state: ConnectionState, session: Session, afterSeq: number, resumed: boolean): void {
+  state.session = session;
+  ctx.sessions.setCurrent(session);
+  ctx.sessions.attached(session);
+  state.sendDirect(readyEvent(ctx, state, session, resumed));
+  if (!session.attach(state.conn, afterSeq)) {
+    state.sendDirect({ type: 'history', messages: session.view.entries }, session.lastSeq);
+    session.attach(state.conn, session.lastSeq);
+  }
+}
+
+/**
+ * The first frame. Agrees the protocol version, enforces one live connection per user (the older
+ * one is told and closed, or the newer one refused, per SESSION_TAKEOVER), then joins the asked-for
+ * session if this user owns it, else the user's current one, else a new one.
+ */
+export function handleHello(ctx: AppContext, state: ConnectionState, msg: HelloMessage): void {
+  const { conn } = state;
+  if (msg.v !== PROTOCOL_VERSION) {
+    state.sendDirect({ type: 'error', ...new AppError('PROTOCOL_VERSION', `This server speaks protocol version ${PROTOCOL_VERSION}.`).toEvent() });
+    conn.close(CLOSE_CODES.PROTOCOL_VERSION, 'unsupported protocol version');
+    return;
+  }
+  const previous = ctx.sessions.liveConnection(conn.user);
+  if (previous && previous !== conn && !previous.closed) {
+    if (ctx.env.SESSION_TAKEOVER === 'reject') {
+      state.sendDirect({ type: 'error', code: 'FORBIDDEN', message: 'This chat is already open in another tab or window.' });
+      conn.close(CLOSE_CODES.SESSION_REJECTED, 'open elsewhere');
+      return;
+    }
+    previous.send(JSON.stringify({ type: 'takeover', message: 'This chat was opened in another tab or window.', seq: 0 }));
+    previous.close(CLOSE_CODES.TAKEN_OVER, 'opened elsewhere');
+    conn.log.info({ previous: previous.id }, 'session taken over by a new connection');
+  }
+  ctx.sessions.claimLive(conn);
+  clearTimeout(state.helloTimer);
+  state.greeted = true;
+
+  let session: Session | undefined;
+  let afterSeq = 0;
+  if (msg.sessionId) {
+    session = ctx.sessions.get(msg.sessionId, conn.user);
+    if (session) afterSeq = msg.lastSeq ?? 0;
+    else state.sendDirect({ type: 'error', code: 'NOT_FOUND', message: 'That chat has ended or does not exist; you are in a new one.' });
+  }
+  session ??= ctx.sessions.current(conn.user);
+  const resumed = !!session;
+  session ??= createSession(ctx, conn.user);
+  join(ctx, state, session, afterSeq, resumed);
+}

@@ -1,0 +1,30 @@
+import type { Session } from '../sessions/session.js';
+
+/**
+ * The "still working" line: every THINKING_INTERVAL_MS while the model has not started answering or
+ * a tool runs, a `status` event with the elapsed time (and the tool's name). Stopped when text flows.
+ */
+export class StatusTicker {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly session: Session,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(label: string, tool?: string): void {
+    this.stop();
+    const since = Date.now();
+    this.timer = setInterval(() => {
+      const elapsedMs = Date.now() - since;
+      const text = `${label} ${Math.round(elapsedMs / 1000)} s`;
+      this.session.emit(tool ? { type: 'status', text, elapsedMs, tool } : { type: 'status', text, elapsedMs });
+      this.session.transcript.write('status', { text, elapsedMs, ...(tool ? { tool } : {}) });
+    }, this.intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

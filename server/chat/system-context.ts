@@ -1,0 +1,19 @@
+import type { AppContext } from '../app-context.js';
+import type { Session } from '../sessions/session.js';
+
+/**
+ * The system prompt for a turn: the configured prompt, then what this chat may use. The model only
+ * learns data source ids from here, so it can pass a valid `data_source` to sql_query.
+ */
+export function buildSystemPrompt(ctx: AppContext, session: Session): string {
+  const parts = [ctx.systemPrompt];
+  const sources = session.dataSources
+    .filter((id) => ctx.policy.canUseDataSource(session.owner, id))
+    .map((id) => ctx.catalog.list().find((d) => d.id === id))
+    .filter((d) => d !== undefined);
+  if (sources.length > 0 && session.tools.includes('sql_query')) {
+    const lines = sources.map((d) => `- ${d.id}: ${d.description} (tables: ${d.tables.map((t) => t.name).join(', ')})`);
+    parts.push(`Data sources selected for this chat (use their id as data_source in sql_query):\n${lines.join('\n')}`);
+  }
+  return parts.join('\n\n');
+}

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AccessPolicy } from '../access/policy.js';
+import type { ToolCallRequest } from '../llm/types.js';
+import type { Session } from '../sessions/session.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import type { StatusTicker } from './status-ticker.js';
+
+const MAX_ARGS_IN_EVENT = 10_000;
+
+function argsForDisplay(raw: string): unknown {
+  if (raw.length > MAX_ARGS_IN_EVENT) return `${raw.slice(0, MAX_ARGS_IN_EVENT)}… [truncated]`;
+  try {
+    return raw.trim() === '' ? {} : JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export interface ToolCallDeps {
+  tools: ToolRegistry;
+  policy: AccessPolicy;
+  log: Logger;
+}
+
+/**
+ * Runs one round of tool calls: all of them at once, results reported (to the page, the transcript
+ * and the model) in the order the model asked. Failures are data: every call gets a tool message.
+ */
+export async function runToolCalls(
+  session: Session,
+  messageId: string,
+  calls: ToolCallRequest[],
+  signal: AbortSignal,
+  status: StatusTicker,
+  deps: ToolCallDeps,
+): Promise<void> {
+  for (const call of calls) {
+    if (!call.id) call.id = `call_${randomBytes(8).toString('hex')}`;
+    const args = argsForDisplay(call.function.arguments);
+    session.emit({ type: 'tool-call', messageId, callId: call.id, name: call.function.name, args });
+    session.transcript.write('tool-call', { messageId, callId: call.id, name: call.function.name, args });
+  }
+  const names = [...new Set(calls.map((c) => c.function.name))].join(', ');
+  status.start(`Running ${names}…`, names);
+  // Access is decided now, per call, from the current policy, not from what was allowed at selection.
+  const dataSources = session.dataSources.filter((ds) => deps.policy.canUseDataSource(session.owner, ds));
+  const ctx = {
+    user: session.owner,
+    sessionId: session.id,
+    dataSources,
+    signal,
+    log: deps.log.child({ sessionId: session.id }),
+  };
+  const outcomes = await Promise.all(
+    calls.map((call) => deps.tools.execute(call.function.name, call.function.arguments, session.tools, { ...ctx, log: ctx.log.child({ tool: call.function.name }) })),
+  );
+  status.stop();
+  calls.forEach((call, i) => {
+    const outcome = outcomes[i]!;
+    const name = call.function.name;
+    if (outcome.ok) {
+      session.emit({ type: 'tool-result', messageId, callId: call.id, content: outcome.content, ...(outcome.ui ? { ui: outcome.ui } : {}) });
+      session.transcript.write('tool-result', { messageId, callId: call.id, name, content: outcome.content, durationMs: outcome.durationMs, ui: outcome.ui?.type });
+      session.history.push({ role: 'tool', tool_call_id: call.id, content: outcome.content });
+    } else {
+      session.emit({ type: 'tool-error', messageId, callId: call.id, code: outcome.code, message: outcome.message });
+      session.transcript.write('tool-error', { messageId, callId: call.id, name, code: outcome.code, message: outcome.message, durationMs: outcome.durationMs });
+      if (outcome.code === 'TOOL_FORBIDDEN') deps.log.warn({ tool: name, user: session.owner }, 'tool call denied');
+      session.history.push({ role: 'tool', tool_call_id: call.id, content: `Error (${outcome.code}): ${outcome.message}` });
+    }
+  });
+}

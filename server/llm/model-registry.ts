@@ -1,0 +1,257 @@
+import { AppError } from '../errors.js';
+import type { Env } from '../config/env.js';
+import type { ModelInfo } from '../protocol/server-events.js';
+import { DemoModel } from './demo-model.js';
+import { loadLlmConfig, NO_KEY_PLACEHOLDER, type ModelConfig } from './llm-config.js';
+import { OpenAICompatibleModel } from './openai-model.js';
+import type { ChatModel, ModelEvent } from './types.js';
+
+/**
+ * The configured models and whether each can be used right now.
+ *
+ * Availability: the demo always is. A model with a config problem (a key's variable unset) never is,
+ * and its reason is shown. Any other model is available until a startup check (`checkAll`) says it
+ * did not answer. With DISABLE_LLM_CALLS the check is skipped and remote models stay available with
+ * the reason "not checked (DISABLE_LLM_CALLS)": the operator chose not to call out at boot (offline
+ * development, tests with a fake upstream), and disabling every model would leave only the demo.
+ * A model that answers the ping with 429 is reachable and keyed, so it stays available too.
+ */
+
+export type ModelStatus = 'ok' | 'unchecked' | 'failed' | 'misconfigured';
+
+export interface ModelReadiness {
+  name: string;
+  provider: string;
+  available: boolean;
+  status: ModelStatus;
+  reason?: string;
+  /** Error code of the failed check. */
+  code?: string;
+  latencyMs?: number;
+  checkedAt?: string;
+}
+
+export interface RegisteredModel {
+  model: ChatModel;
+  /** Listed but never usable (a config problem), with the reason. */
+  unavailableReason?: string;
+  /** Its API key, for log redaction. */
+  secret?: string;
+}
+
+export interface ModelRuntimeSettings {
+  connectTimeoutMs: number;
+  maxRetries: number;
+  stallMs: number;
+  maxResponseChars: number;
+  maxToolArgsChars: number;
+  /** Default cap on output tokens; 0 leaves the provider's default. A model's own max_output_tokens wins. */
+  maxOutputTokens: number;
+  demoWordDelayMs?: number;
+}
+
+interface Entry {
+  model: ChatModel;
+  status: ModelStatus;
+  reason?: string;
+  code?: string;
+  latencyMs?: number;
+  checkedAt?: string;
+  secret?: string;
+}
+
+export const NOT_CHECKED_REASON = 'not checked (DISABLE_LLM_CALLS)';
+
+export class ModelRegistry {
+  private readonly entries = new Map<string, Entry>();
+
+  /** An empty list gets the demo model, so the server always has something to talk with. */
+  constructor(models: RegisteredModel[]) {
+    const list = models.length > 0 ? models : [{ model: new DemoModel() }];
+    for (const { model, unavailableReason, secret } of list) {
+      const entry: Entry = { model, status: model.demo ? 'ok' : unavailableReason ? 'misconfigured' : 'unchecked' };
+      if (unavailableReason) entry.reason = unavailableReason;
+      if (secret) entry.secret = secret;
+      this.entries.set(model.name, entry);
+    }
+  }
+
+  /** Builds every model of a parsed config. */
+  static fromConfig(configs: ModelConfig[], settings: ModelRuntimeSettings): ModelRegistry {
+    return new ModelRegistry(configs.map((config) => registeredModel(config, settings)));
+  }
+
+  /** What the page and `ready` show: every model, in config order, with its availability. */
+  list(): ModelInfo[] {
+    return [...this.entries.values()].map((entry) => {
+      const info: ModelInfo = {
+        name: entry.model.name,
+        label: entry.model.label,
+        provider: entry.model.provider,
+        demo: entry.model.demo,
+        available: isAvailable(entry.status),
+      };
+      if (entry.reason) info.reason = entry.reason;
+      return info;
+    });
+  }
+
+  /** The model by name, even when unavailable (callers tell "unknown" from "unavailable" with isAvailable). */
+  get(name: string): ChatModel | undefined {
+    return this.entries.get(name)?.model;
+  }
+
+  isAvailable(name: string): boolean {
+    const entry = this.entries.get(name);
+    return entry !== undefined && isAvailable(entry.status);
+  }
+
+  /** `preferred` when available, else the first available real model, else the demo, else the first listed. */
+  defaultModel(preferred?: string): string {
+    if (preferred && this.isAvailable(preferred)) return preferred;
+    const entries = [...this.entries.values()];
+    const pick =
+      entries.find((e) => !e.model.demo && isAvailable(e.status)) ?? entries.find((e) => e.model.demo) ?? entries[0];
+    return pick?.model.name ?? 'demo';
+  }
+
+  /**
+   * Pings every remote model that is not misconfigured, all in parallel, each bounded by `timeoutMs`
+   * (also when a model ignores its abort signal), and records the outcome. With `skip` nothing is
+   * called and unchecked models are marked NOT_CHECKED_REASON. Never throws.
+   */
+  async checkAll({ timeoutMs, skip = false }: { timeoutMs: number; skip?: boolean }): Promise<void> {
+    const remote = [...this.entries.values()].filter((e) => !e.model.demo && e.status !== 'misconfigured');
+    if (skip) {
+      for (const entry of remote) if (entry.status === 'unchecked') entry.reason = NOT_CHECKED_REASON;
+      return;
+    }
+    await Promise.all(remote.map((entry) => this.check(entry, timeoutMs)));
+  }
+
+  /** For `/ready`: the same list with check details. */
+  readiness(): ModelReadiness[] {
+    return [...this.entries.values()].map((entry) => {
+      const item: ModelReadiness = {
+        name: entry.model.name,
+        provider: entry.model.provider,
+        available: isAvailable(entry.status),
+        status: entry.status,
+      };
+      if (entry.reason) item.reason = entry.reason;
+      if (entry.code) item.code = entry.code;
+      if (entry.latencyMs !== undefined) item.latencyMs = entry.latencyMs;
+      if (entry.checkedAt) item.checkedAt = entry.checkedAt;
+      return item;
+    });
+  }
+
+  /** Every configured API key, so the logger can redact them. */
+  secrets(): string[] {
+    return [...this.entries.values()].flatMap((e) => (e.secret ? [e.secret] : []));
+  }
+
+  private async check(entry: Entry, timeoutMs: number): Promise<void> {
+    const controller = new AbortController();
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new AppError('LLM_UNAVAILABLE', `${entry.model.label} did not answer the check within ${timeoutMs} ms.`));
+      }, timeoutMs);
+    });
+    try {
+      await Promise.race([entry.model.ping(controller.signal), deadline]);
+      entry.status = 'ok';
+      delete entry.reason;
+      delete entry.code;
+    } catch (err) {
+      const appError = err instanceof AppError ? err : new AppError('LLM_UNAVAILABLE', String((err as Error)?.message ?? err));
+      // Rate limited means reachable and keyed: usable, only busy right now.
+      entry.status = appError.code === 'LLM_RATE_LIMITED' ? 'ok' : 'failed';
+      entry.reason = appError.code === 'LLM_RATE_LIMITED' ? `rate limited at the startup check: ${appError.message}` : appError.message;
+      entry.code = appError.code;
+    } finally {
+      clearTimeout(timer);
+      entry.latencyMs = Date.now() - started;
+      entry.checkedAt = new Date().toISOString();
+    }
+  }
+}
+
+function isAvailable(status: ModelStatus): boolean {
+  return status === 'ok' || status === 'unchecked';
+}
+
+function registeredModel(config: ModelConfig, settings: ModelRuntimeSettings): RegisteredModel {
+  if (config.provider === 'demo') {
+    return { model: new DemoModel({ name: config.name, label: config.label, wordDelayMs: settings.demoWordDelayMs }) };
+  }
+  if (config.unavailableReason) {
+    return { model: new UnavailableModel(config), unavailableReason: config.unavailableReason };
+  }
+  const model = new OpenAICompatibleModel({
+    name: config.name,
+    label: config.label,
+    provider: config.provider,
+    baseURL: config.baseUrl,
+    apiKey: config.apiKey ?? NO_KEY_PLACEHOLDER,
+    modelName: config.modelName,
+    maxOutputTokens: config.maxOutputTokens ?? settings.maxOutputTokens,
+    maxRetries: settings.maxRetries,
+    connectTimeoutMs: settings.connectTimeoutMs,
+    stallMs: settings.stallMs,
+    maxResponseChars: settings.maxResponseChars,
+    maxToolArgsChars: settings.maxToolArgsChars,
+  });
+  return config.apiKey ? { model, secret: config.apiKey } : { model };
+}
+
+/** Stands in for a model that is listed but cannot be built (its key is missing): every call says why. */
+class UnavailableModel implements ChatModel {
+  readonly name: string;
+  readonly label: string;
+  readonly provider: string;
+  readonly demo = false;
+  private readonly reason: string;
+
+  constructor(config: ModelConfig) {
+    this.name = config.name;
+    this.label = config.label;
+    this.provider = config.provider;
+    this.reason = config.unavailableReason ?? 'not configured';
+  }
+
+  async *stream(): AsyncGenerator<ModelEvent, void, undefined> {
+    throw new AppError('MODEL_UNAVAILABLE', `${this.label} is not available: ${this.reason}.`);
+  }
+
+  async ping(): Promise<void> {
+    throw new AppError('MODEL_UNAVAILABLE', `${this.label} is not available: ${this.reason}.`);
+  }
+}
+
+/** The settings models need, from the parsed environment. */
+export function modelSettingsFromEnv(env: Readonly<Env>): ModelRuntimeSettings {
+  return {
+    connectTimeoutMs: env.LLM_CONNECT_TIMEOUT_MS,
+    maxRetries: env.LLM_MAX_RETRIES,
+    stallMs: env.STREAM_STALL_MS,
+    maxResponseChars: env.MAX_RESPONSE_CHARS,
+    maxToolArgsChars: env.MAX_TOOL_ARGS_CHARS,
+    maxOutputTokens: env.MAX_OUTPUT_TOKENS,
+  };
+}
+
+/**
+ * Boot helper: reads LLM_CONFIG_FILE (with `${VAR}` filled from `vars`, the caller's environment
+ * source), adds the legacy LLM_* model, and builds the registry. Throws ConfigError listing every problem.
+ */
+export function loadModelRegistry(env: Readonly<Env>, vars: Record<string, string | undefined>): ModelRegistry {
+  const configs = loadLlmConfig(env.LLM_CONFIG_FILE, {
+    vars,
+    legacy: { baseUrl: env.LLM_BASE_URL, apiKey: env.LLM_API_KEY, modelName: env.LLM_MODEL_NAME },
+  });
+  return ModelRegistry.fromConfig(configs, modelSettingsFromEnv(env));
+}

@@ -1,0 +1,286 @@
+import OpenAI from 'openai';
+import type { ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { AppError } from '../errors.js';
+import { SseDecoder } from './sse-decoder.js';
+import { StreamAccumulator } from './stream-accumulator.js';
+import type { ChatMessage, ChatModel, ModelEvent, StreamRequest } from './types.js';
+import { requestError, streamedProviderError, streamReadError } from './upstream-errors.js';
+
+/**
+ * One model behind an OpenAI-compatible chat-completions endpoint: OpenAI itself, Anthropic's
+ * OpenAI-compatible endpoint (https://api.anthropic.com/v1/), Ollama's `/v1`, vLLM, LiteLLM, …
+ *
+ * The SDK sends the request (auth, retries of the initial request, status-error mapping); we take
+ * its raw response (`.asResponse()`) and read the SSE body ourselves, because the SDK's decoder is
+ * several times slower per chunk and degrades quadratically on one huge event (see sse-decoder.ts).
+ *
+ * Stop: when `request.signal` aborts, the upstream HTTP request is aborted (the provider sees the
+ * connection close) and `stream()` rejects with `request.signal.reason` — the caller's own abort
+ * reason (a DOMException named 'AbortError' unless it passed one). Callers recognise a stop by
+ * checking `signal.aborted`, not by the error's type. Leaving the loop early (`break`) also aborts
+ * the upstream request.
+ */
+
+export interface OpenAICompatibleModelOptions {
+  /** Our id for the model, as in config/llms.yml (`name`). */
+  name: string;
+  label: string;
+  /** openai | anthropic | ollama | openai-compatible — also decides the output-token parameter's name. */
+  provider: string;
+  baseURL: string;
+  /** Providers without auth (Ollama) still need a non-empty placeholder; the SDK refuses an empty key. */
+  apiKey: string;
+  /** The provider's model id (`model_name`). */
+  modelName: string;
+  /** Cap on output tokens per call; 0 or undefined leaves the provider's default. */
+  maxOutputTokens?: number;
+  /** SDK retries of the initial request only (connection errors, 408/409/429/5xx); a stream is never retried. */
+  maxRetries: number;
+  /** How long to wait for the response headers. */
+  connectTimeoutMs: number;
+  /** How long the stream may stay silent (no data chunk) before we abort it with LLM_STALLED. */
+  stallMs: number;
+  maxResponseChars: number;
+  maxToolArgsChars: number;
+  /** For tests: a custom fetch. */
+  fetch?: typeof fetch;
+}
+
+/** Room for JSON syntax and escaping around the largest text or arguments one chunk can legitimately carry. */
+const EVENT_SIZE_FACTOR = 2;
+const EVENT_SIZE_SLACK = 64 * 1024;
+
+export class OpenAICompatibleModel implements ChatModel {
+  readonly name: string;
+  readonly label: string;
+  readonly provider: string;
+  readonly demo = false;
+  private readonly options: OpenAICompatibleModelOptions;
+  private readonly client: OpenAI;
+  private readonly maxEventChars: number;
+
+  constructor(options: OpenAICompatibleModelOptions) {
+    this.name = options.name;
+    this.label = options.label;
+    this.provider = options.provider;
+    this.options = options;
+    this.maxEventChars = EVENT_SIZE_FACTOR * (options.maxResponseChars + options.maxToolArgsChars) + EVENT_SIZE_SLACK;
+    this.client = new OpenAI({
+      baseURL: options.baseURL,
+      apiKey: options.apiKey,
+      maxRetries: options.maxRetries,
+      timeout: options.connectTimeoutMs,
+      // Explicit nulls stop the SDK from reading OPENAI_* variables from process.env on its own.
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      // We map and log errors ourselves; the SDK's own logger would write to the console.
+      logLevel: 'off',
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  async *stream(request: StreamRequest): AsyncGenerator<ModelEvent, void, undefined> {
+    const { signal } = request;
+    if (signal.aborted) throw abortReason(signal);
+    const upstream = new AbortController();
+    const onCallerAbort = () => upstream.abort();
+    signal.addEventListener('abort', onCallerAbort, { once: true });
+    const watchdog = new StallWatchdog(this.options.stallMs, () => upstream.abort());
+    /** Set once [DONE] arrived before the body ended: the rest is drained so the connection can be reused. */
+    let readerAfterDone: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    try {
+      let response: Response;
+      try {
+        response = await this.client.chat.completions.create(this.streamBody(request), { signal: upstream.signal }).asResponse();
+      } catch (err) {
+        if (signal.aborted) throw abortReason(signal);
+        throw requestError(err, this.label, this.options.apiKey);
+      }
+      if (!response.body) throw new AppError('LLM_STREAM_INCOMPLETE', `${this.label} sent an empty response.`);
+      const reader = response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+
+      const textDecoder = new TextDecoder();
+      const sse = new SseDecoder(this.maxEventChars);
+      const accumulator = new StreamAccumulator(this.options);
+      watchdog.start();
+      reading: for (;;) {
+        watchdog.beginRead();
+        let result: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          result = await reader.read();
+        } catch (err) {
+          if (signal.aborted) throw abortReason(signal);
+          if (watchdog.fired) throw this.stalled();
+          throw streamReadError(err, this.label, this.options.apiKey);
+        }
+        const events = result.done
+          ? [...sse.push(textDecoder.decode()), ...sse.end()]
+          : sse.push(textDecoder.decode(result.value, { stream: true }));
+        // Only data events count as progress: keep-alive comments must not hide a stalled model.
+        watchdog.endRead(events.length > 0);
+        for (const event of events) {
+          if (event.data.startsWith('[DONE]')) {
+            if (!result.done) readerAfterDone = reader;
+            break reading;
+          }
+          let chunk: unknown;
+          try {
+            chunk = JSON.parse(event.data);
+          } catch (err) {
+            throw streamReadError(err, this.label, this.options.apiKey);
+          }
+          if (event.event === 'error' || (chunk as { error?: unknown } | null)?.error) {
+            throw streamedProviderError(chunk, this.label, this.options.apiKey);
+          }
+          const text = accumulator.push(chunk);
+          if (text.length > 0) yield { type: 'text', text };
+        }
+        if (result.done) break;
+      }
+      if (signal.aborted) throw abortReason(signal);
+      yield { type: 'done', ...accumulator.finish() };
+    } finally {
+      watchdog.stop();
+      signal.removeEventListener('abort', onCallerAbort);
+      // Whatever ended the loop (done, error, cap, the consumer leaving), never leave the HTTP request
+      // open. After a clean [DONE] the body's last bytes are read first, so the keep-alive connection
+      // goes back to the pool instead of costing the next turn a new (TLS) handshake.
+      if (readerAfterDone && !signal.aborted) void drainThenRelease(readerAfterDone, upstream);
+      else upstream.abort();
+    }
+  }
+
+  async ping(signal: AbortSignal): Promise<void> {
+    try {
+      await this.client.chat.completions.create(
+        {
+          model: this.options.modelName,
+          messages: [{ role: 'user', content: 'hi' }],
+          ...this.outputTokenLimit(3),
+        },
+        // A ping answers "is it up now?": retrying would only stretch the startup check.
+        { signal, maxRetries: 0 },
+      );
+    } catch (err) {
+      if (signal.aborted) throw new AppError('LLM_UNAVAILABLE', `${this.label} did not answer the ping in time.`);
+      throw requestError(err, this.label, this.options.apiKey);
+    }
+  }
+
+  private streamBody(request: StreamRequest): ChatCompletionCreateParamsStreaming {
+    const body: ChatCompletionCreateParamsStreaming = {
+      model: this.options.modelName,
+      messages: request.messages.map(toProviderMessage),
+      stream: true,
+      stream_options: { include_usage: true },
+    };
+    // Some providers reject an empty tools array, so omit it.
+    if (request.tools.length > 0) body.tools = request.tools;
+    const limit = this.options.maxOutputTokens;
+    if (limit !== undefined && limit > 0) Object.assign(body, this.outputTokenLimit(limit));
+    return body;
+  }
+
+  /**
+   * OpenAI's current models refuse `max_tokens` and want `max_completion_tokens`; most other
+   * OpenAI-compatible servers (Ollama, Anthropic's endpoint, vLLM) still know only `max_tokens`.
+   */
+  private outputTokenLimit(tokens: number): { max_tokens: number } | { max_completion_tokens: number } {
+    return this.provider === 'openai' ? { max_completion_tokens: tokens } : { max_tokens: tokens };
+  }
+
+  private stalled(): AppError {
+    return new AppError('LLM_STALLED', `${this.label} sent nothing for ${this.options.stallMs} ms; the answer was stopped.`);
+  }
+}
+
+/** An assistant turn that only called tools has empty content; providers want null there, not ''. */
+function toProviderMessage(message: ChatMessage): ChatCompletionMessageParam {
+  if (message.role === 'assistant' && message.tool_calls && message.tool_calls.length > 0 && message.content === '') {
+    return { role: 'assistant', content: null, tool_calls: message.tool_calls };
+  }
+  return message;
+}
+
+const DRAIN_TIMEOUT_MS = 1000;
+const DRAIN_MAX_BYTES = 64 * 1024;
+
+/** Reads what follows [DONE] (normally just the end of the body), giving up after a short while or a few KiB. */
+async function drainThenRelease(reader: ReadableStreamDefaultReader<Uint8Array>, upstream: AbortController): Promise<void> {
+  const timer = setTimeout(() => upstream.abort(), DRAIN_TIMEOUT_MS);
+  timer.unref();
+  try {
+    let bytes = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      bytes += value.byteLength;
+      if (bytes > DRAIN_MAX_BYTES) return upstream.abort();
+    }
+  } catch {
+    // The answer is already complete; a failure while draining only means the connection is not reused.
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+/**
+ * Fires when the stream has been silent for `stallMs` while we wait on it. Silence is measured from
+ * the first read after the last data event, so time spent in our consumer between reads never
+ * counts. One timer per stream, re-armed only when it fires: the per-read cost is a Date.now().
+ */
+class StallWatchdog {
+  fired = false;
+  private reading = false;
+  private progressed = true;
+  private silentSince = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly stallMs: number,
+    private readonly onStall: () => void,
+  ) {}
+
+  start(): void {
+    this.arm(this.stallMs);
+  }
+
+  beginRead(): void {
+    this.reading = true;
+    if (this.progressed) {
+      this.silentSince = Date.now();
+      this.progressed = false;
+    }
+  }
+
+  endRead(progressed: boolean): void {
+    this.reading = false;
+    if (progressed) this.progressed = true;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => this.check(), ms);
+  }
+
+  private check(): void {
+    const silentFor = Date.now() - this.silentSince;
+    if (this.reading && silentFor >= this.stallMs) {
+      this.fired = true;
+      this.timer = undefined;
+      this.onStall();
+      return;
+    }
+    // Not silent long enough yet, or busy in our consumer: look again when it could be.
+    this.arm(this.reading ? Math.max(this.stallMs - silentFor, 1) : this.stallMs);
+  }
+}

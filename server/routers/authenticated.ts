@@ -1,0 +1,58 @@
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { AppContext } from '../app-context.js';
+import { AppError, toAppError } from '../errors.js';
+import { resolveIdentity, type Identity } from '../http/identity.js';
+import { Reply, escapeHtml } from '../http/reply.js';
+import { snapshotRequest, type RequestSnapshot } from '../http/request.js';
+import { identitySettings } from './identity-settings.js';
+
+export type AuthedHandler = (reply: Reply, request: RequestSnapshot, identity: Identity, params: string[]) => void | Promise<void>;
+
+function unauthenticatedPage(ctx: AppContext, err: AppError): string {
+  const name = escapeHtml(ctx.env.APP_NAME);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${name} — sign-in needed</title><style>body{background:#0f1115;color:#e6e8ee;font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}code{background:#1c2029;padding:.1rem .3rem;border-radius:4px}h1{font-size:1.4rem}</style></head>
+<body><main><h1>${name} could not tell who you are</h1>
+<p>${escapeHtml(err.message)} (<code>${err.code}</code>)</p>
+<p>${name} must be reached through the company's sign-in proxy, which adds your identity to each request. If you followed a bookmark, open the chat through its usual address.</p>
+<p>Developers: start the server with <code>TEST_MODE=true</code> to use <code>TEST_EMAIL</code> without a proxy (never in production).</p></main></body></html>`;
+}
+
+/**
+ * Wraps an HTTP handler with the proxy identity check. Every route but /health goes through here.
+ * Errors become the stable JSON error body; a browser asking for a page gets a readable HTML page.
+ */
+export function authenticated(ctx: AppContext, handler: AuthedHandler, paramCount = 0) {
+  const settings = identitySettings(ctx.env);
+  return (res: HttpResponse, req: HttpRequest): void => {
+    const reply = new Reply(res);
+    const request = snapshotRequest(res, req);
+    const params = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');
+    // From here on, req is gone: only the snapshot is used.
+    let identity: Identity;
+    try {
+      identity = resolveIdentity(request, settings);
+    } catch (err) {
+      const appErr = toAppError(err, 'BAD_REQUEST');
+      ctx.log.warn({ code: appErr.code, peer: request.peer, method: request.method, url: request.url }, 'request refused');
+      const wantsHtml = request.headers.get('accept')?.[0]?.includes('text/html');
+      if (wantsHtml) {
+        reply.send(appErr.httpStatus, unauthenticatedPage(ctx, appErr), [
+          ['Content-Type', 'text/html; charset=utf-8'],
+          ['Cache-Control', 'no-store'],
+          ['Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"],
+        ]);
+      } else {
+        reply.error(appErr);
+      }
+      return;
+    }
+    Promise.resolve()
+      .then(() => handler(reply, request, identity, params))
+      .catch((err: unknown) => {
+        const appErr = toAppError(err);
+        if (appErr.code === 'INTERNAL') ctx.log.error({ err, url: request.url }, 'request failed');
+        reply.error(appErr);
+      });
+  };
+}

@@ -1,0 +1,79 @@
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { AppContext } from '../app-context.js';
+import { AppError } from '../errors.js';
+import { escapeHtml, type Reply } from '../http/reply.js';
+import { header, type RequestSnapshot } from '../http/request.js';
+import { authenticated } from './authenticated.js';
+import { StaticFiles, loadVendor, makeAsset, type Asset } from './static-assets.js';
+
+const HOST_PATTERN = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+/** The page's policy: only our own scripts, no inline code or eval, no remote images, no framing. */
+export function contentSecurityPolicy(host: string | undefined): string {
+  const wsOrigins = host && HOST_PATTERN.test(host) ? ` ws://${host} wss://${host}` : '';
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    `connect-src 'self'${wsOrigins}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+function sendAsset(reply: Reply, request: RequestSnapshot, asset: Asset, cacheControl: string, extra: ReadonlyArray<[string, string]> = []): void {
+  const headers: Array<[string, string]> = [['Cache-Control', cacheControl], ['ETag', asset.etag], ...extra];
+  if (header(request, 'if-none-match') === asset.etag) {
+    reply.send(304, '', headers);
+    return;
+  }
+  reply.send(200, asset.body, [['Content-Type', asset.contentType], ...headers]);
+}
+
+/** The chat page, its own static files, and the vendored libraries. All behind identity. */
+export function registerPageRoutes(app: TemplatedApp, ctx: AppContext): void {
+  const files = new StaticFiles(ctx.env.STATIC_DIR, ctx.env.NODE_ENV !== 'development');
+  const vendor = loadVendor();
+  let indexAsset: Asset | null = null;
+  const index = (): Asset | null => {
+    if (indexAsset && ctx.env.NODE_ENV !== 'development') return indexAsset;
+    const raw = files.get('index.html');
+    if (!raw) return null;
+    indexAsset = makeAsset(Buffer.from(raw.body.toString('utf8').replaceAll('__APP_NAME__', escapeHtml(ctx.env.APP_NAME))), 'index.html');
+    return indexAsset;
+  };
+
+  app.get(
+    '/',
+    authenticated(ctx, (reply, request) => {
+      const asset = index();
+      if (!asset) throw new AppError('NOT_FOUND', 'The page is missing from STATIC_DIR.');
+      sendAsset(reply, request, asset, 'no-cache', [['Content-Security-Policy', contentSecurityPolicy(header(request, 'host'))]]);
+    }),
+  );
+
+  app.get(
+    '/static/*',
+    authenticated(ctx, (reply, request) => {
+      const path = decodeURIComponent(request.url.slice('/static/'.length));
+      const asset = path === 'vendor.js' ? vendor.module : files.get(path);
+      if (!asset) throw new AppError('NOT_FOUND');
+      sendAsset(reply, request, asset, 'no-cache');
+    }),
+  );
+
+  app.get(
+    '/vendor/*',
+    authenticated(ctx, (reply, request) => {
+      const asset = vendor.files.get(request.url);
+      if (!asset) throw new AppError('NOT_FOUND');
+      sendAsset(reply, request, asset, 'public, max-age=31536000, immutable');
+    }),
+  );
+
+  app.get('/favicon.ico', authenticated(ctx, (reply) => reply.send(204, '')));
+}

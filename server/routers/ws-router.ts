@@ -1,0 +1,154 @@
+import uws, { type TemplatedApp, type WebSocket } from 'uWebSockets.js';
+import type { AppContext } from '../app-context.js';
+import { ChatService } from '../chat/chat-service.js';
+import { ConnectionState, TokenBucket } from '../chat/connection-state.js';
+import { AppError } from '../errors.js';
+import { ipInCidrs } from '../http/cidr.js';
+import { originAllowed, resolveIdentity } from '../http/identity.js';
+import { Reply } from '../http/reply.js';
+import { snapshotRequest } from '../http/request.js';
+import { CLOSE_CODES } from '../protocol/server-events.js';
+import type { Connection, SendResult } from '../sessions/connection.js';
+import { newId } from '../sessions/session-manager.js';
+import { identitySettings } from './identity-settings.js';
+
+interface SocketData {
+  user: string;
+  peer: string;
+  testMode: boolean;
+  state?: ConnectionState;
+}
+
+/** The uWS socket behind the domain's Connection interface. */
+class UwsConnection implements Connection {
+  closed = false;
+
+  constructor(
+    private readonly ws: WebSocket<SocketData>,
+    readonly id: string,
+    readonly user: string,
+    readonly log: AppContext['log'],
+  ) {}
+
+  send(json: string): SendResult {
+    // NEVER touch ws after its close handler ran: uWS has freed it.
+    if (this.closed) return 'dropped';
+    const r = this.ws.send(json, false, false);
+    return r === 1 ? 'sent' : r === 0 ? 'buffered' : 'dropped';
+  }
+
+  bufferedAmount(): number {
+    return this.closed ? 0 : this.ws.getBufferedAmount();
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ws.end(code, reason);
+  }
+}
+
+/** Live sockets, for connection limits and shutdown. */
+export class SocketCounts {
+  readonly byUser = new Map<string, number>();
+  readonly byPeer = new Map<string, number>();
+  readonly open = new Set<UwsConnection>();
+
+  add(map: Map<string, number>, key: string, delta: number): void {
+    const n = (map.get(key) ?? 0) + delta;
+    if (n <= 0) map.delete(key);
+    else map.set(key, n);
+  }
+}
+
+export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: SocketCounts): void {
+  const { env } = ctx;
+  const chat = new ChatService(ctx);
+  const settings = identitySettings(env);
+
+  app.ws<SocketData>('/ws', {
+    maxPayloadLength: env.WS_MAX_FRAME_BYTES,
+    idleTimeout: env.WS_IDLE_TIMEOUT_S,
+    maxBackpressure: env.WS_MAX_BACKPRESSURE_BYTES,
+    closeOnBackpressureLimit: true as unknown as number,
+    maxLifetime: env.WS_MAX_LIFETIME_MIN,
+    sendPingsAutomatically: true,
+    compression: uws.DISABLED,
+
+    // Synchronous on purpose: with no await there is no window where the client can abort and free
+    // `res`/`req` under us (checklist 15). Everything is read from `req` before deciding.
+    upgrade: (res, req, context) => {
+      const request = snapshotRequest(res, req);
+      const key = req.getHeader('sec-websocket-key');
+      const protocol = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const reply = new Reply(res);
+      const refuse = (err: AppError) => {
+        ctx.log.warn({ code: err.code, peer: request.peer, url: request.url }, 'websocket upgrade refused');
+        reply.error(err);
+      };
+      if (ctx.shuttingDown) return refuse(new AppError('SHUTTING_DOWN'));
+      let user: string;
+      let testMode: boolean;
+      try {
+        const identity = resolveIdentity(request, settings);
+        user = identity.email;
+        testMode = identity.viaTestMode;
+      } catch (err) {
+        return refuse(err instanceof AppError ? err : new AppError('BAD_REQUEST'));
+      }
+      if (!originAllowed(request, env.ALLOWED_ORIGINS, ipInCidrs(request.peer, env.TRUSTED_PROXIES))) return refuse(new AppError('BAD_ORIGIN'));
+      if ((counts.byUser.get(user) ?? 0) >= env.WS_MAX_CONNECTIONS_PER_USER || (counts.byPeer.get(request.peer) ?? 0) >= env.WS_MAX_CONNECTIONS_PER_IP) {
+        return refuse(new AppError('TOO_MANY_CONNECTIONS'));
+      }
+      if (reply.aborted) return;
+      res.cork(() => res.upgrade<SocketData>({ user, peer: request.peer, testMode }, key, protocol, extensions, context));
+    },
+
+    open: (ws) => {
+      const data = ws.getUserData();
+      const id = newId('c');
+      const log = ctx.log.child({ connId: id, user: data.user });
+      const conn = new UwsConnection(ws, id, data.user, log);
+      data.state = new ConnectionState(conn, new TokenBucket(env.MESSAGE_RATE_PER_S, env.MESSAGE_BURST), data.testMode);
+      counts.add(counts.byUser, data.user, 1);
+      counts.add(counts.byPeer, data.peer, 1);
+      counts.open.add(conn);
+      data.state.helloTimer = setTimeout(() => conn.close(CLOSE_CODES.HELLO_TIMEOUT, 'hello expected'), env.WS_HELLO_TIMEOUT_MS);
+      log.info({ peer: data.peer }, 'websocket open');
+    },
+
+    message: (ws, message, isBinary) => {
+      const state = ws.getUserData().state;
+      if (!state) return;
+      try {
+        // The ArrayBuffer is only valid during this callback: decode it now.
+        chat.handleFrame(state, Buffer.from(message).toString('utf8'), isBinary);
+      } catch (err) {
+        state.conn.log.error({ err }, 'frame handling failed');
+      }
+    },
+
+    drain: (ws) => {
+      ws.getUserData().state?.session?.pump();
+    },
+
+    close: (ws, code) => {
+      const data = ws.getUserData();
+      const state = data.state;
+      if (!state) return;
+      (state.conn as UwsConnection).closed = true;
+      counts.add(counts.byUser, data.user, -1);
+      counts.add(counts.byPeer, data.peer, -1);
+      counts.open.delete(state.conn as UwsConnection);
+      state.conn.log.info({ code }, 'websocket closed');
+      try {
+        chat.disconnected(state);
+      } catch (err) {
+        state.conn.log.error({ err }, 'disconnect handling failed');
+      }
+    },
+  });
+}
+
+export type { UwsConnection };

@@ -1,0 +1,151 @@
+import type { ChatMessage } from '../llm/types.js';
+import type { ServerEventBody, SessionInfo } from '../protocol/server-events.js';
+import type { TranscriptWriter } from '../transcripts/transcript-writer.js';
+import type { Connection } from './connection.js';
+import { ConversationView } from './conversation-view.js';
+import { EventLog } from './event-log.js';
+
+export interface RunningTurn {
+  readonly messageId: string;
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+interface Attachment {
+  conn: Connection;
+  /** The last seq handed to this connection. */
+  cursor: number;
+}
+
+export interface SessionOptions {
+  id: string;
+  owner: string;
+  model: string;
+  transcript: TranscriptWriter;
+  eventBufferBytes: number;
+  /** Above this many buffered bytes a socket is congested and the session stops feeding it. */
+  highWaterMark: number;
+}
+
+/**
+ * One chat: owner, model, tool selection, the model-facing history, the numbered event stream and
+ * the transcript. At most one connection is attached; events are fed to it from the log as its
+ * socket drains, which gives resume and backpressure from the same mechanism.
+ */
+export class Session {
+  readonly id: string;
+  readonly owner: string;
+  readonly startedAt = new Date();
+  readonly transcript: TranscriptWriter;
+  model: string;
+  tools: string[] = [];
+  dataSources: string[] = [];
+  /** Selection locks with the first message. */
+  locked = false;
+  readonly history: ChatMessage[] = [];
+  readonly view = new ConversationView();
+  turn: RunningTurn | null = null;
+  ended = false;
+  lastActivity = Date.now();
+  /** Timers owned by the session manager (resume grace, idle expiry). */
+  graceTimer: NodeJS.Timeout | undefined;
+  expiryTimer: NodeJS.Timeout | undefined;
+
+  private readonly log: EventLog;
+  private attachment: Attachment | null = null;
+  private readonly highWaterMark: number;
+  private readerWaiters: Array<() => void> = [];
+
+  constructor(options: SessionOptions) {
+    this.id = options.id;
+    this.owner = options.owner;
+    this.model = options.model;
+    this.transcript = options.transcript;
+    this.log = new EventLog(options.eventBufferBytes);
+    this.highWaterMark = options.highWaterMark;
+  }
+
+  get connection(): Connection | null {
+    return this.attachment?.conn ?? null;
+  }
+
+  get lastSeq(): number {
+    return this.log.lastSeq;
+  }
+
+  info(): SessionInfo {
+    return {
+      id: this.id,
+      model: this.model,
+      tools: [...this.tools],
+      dataSources: [...this.dataSources],
+      locked: this.locked,
+      startedAt: this.startedAt.toISOString(),
+    };
+  }
+
+  /** Records an event in the stream and feeds the attached client. */
+  emit(body: ServerEventBody): void {
+    this.view.apply(body);
+    this.log.append(body);
+    this.pump();
+  }
+
+  /**
+   * Attaches a connection that has seen everything up to `afterSeq`. Returns false when events it
+   * needs are no longer buffered; the caller then sends a snapshot and attaches at `lastSeq`.
+   */
+  attach(conn: Connection, afterSeq: number): boolean {
+    const from = Math.min(afterSeq, this.log.lastSeq);
+    if (!this.log.covers(from)) return false;
+    this.attachment = { conn, cursor: from };
+    this.pump();
+    return true;
+  }
+
+  detach(conn: Connection): boolean {
+    if (this.attachment?.conn !== conn) return false;
+    this.attachment = null;
+    this.releaseReaders();
+    return true;
+  }
+
+  /** Feeds the attached connection until it is congested. Called on emit and on socket drain. */
+  pump(): void {
+    const a = this.attachment;
+    if (!a) return;
+    while (a.cursor < this.log.lastSeq && !a.conn.closed) {
+      if (a.conn.bufferedAmount() > this.highWaterMark) return;
+      const json = this.log.get(a.cursor + 1);
+      if (json === undefined) {
+        // The reader fell behind the buffer; it gets a snapshot via a resume.
+        a.conn.close(4005, 'fell behind');
+        return;
+      }
+      a.cursor += 1;
+      if (a.conn.send(json) === 'dropped') return;
+    }
+    if (a.cursor >= this.log.lastSeq) this.releaseReaders();
+  }
+
+  /** True while an attached client has unsent events and a full socket buffer. */
+  get readerCongested(): boolean {
+    const a = this.attachment;
+    return !!a && a.cursor < this.log.lastSeq && a.conn.bufferedAmount() > this.highWaterMark;
+  }
+
+  /**
+   * Resolves when the attached reader has caught up or left. The turn awaits this before pulling
+   * more from the model, so a slow reader pauses the upstream instead of growing our buffers.
+   */
+  waitForReader(): Promise<void> {
+    if (!this.readerCongested) return Promise.resolve();
+    return new Promise((resolve) => this.readerWaiters.push(resolve));
+  }
+
+  private releaseReaders(): void {
+    const waiters = this.readerWaiters;
+    this.readerWaiters = [];
+    for (const w of waiters) w();
+  }
+}

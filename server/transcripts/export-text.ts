@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { AppError } from '../errors.js';
+import { transcriptPath, SESSION_ID_PATTERN } from './transcript-writer.js';
+
+interface Record_ {
+  at: string;
+  kind: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Renders a session's transcript as readable text. Only its owner may have it: anyone else gets
+ * NOT_FOUND, exactly as for a session that never existed, so ids cannot be probed.
+ */
+export async function exportTranscriptText(logsDir: string, sessionId: string, user: string, appName: string): Promise<string> {
+  if (!SESSION_ID_PATTERN.test(sessionId)) throw new AppError('NOT_FOUND');
+  let raw: string;
+  try {
+    raw = await readFile(transcriptPath(logsDir, sessionId), 'utf8');
+  } catch {
+    throw new AppError('NOT_FOUND');
+  }
+  const records: Record_[] = [];
+  for (const line of raw.split('\n')) {
+    if (!line) continue;
+    try {
+      records.push(JSON.parse(line) as Record_);
+    } catch {
+      // A torn final line after a crash is skipped, not fatal.
+    }
+  }
+  const start = records.find((r) => r.kind === 'session-start');
+  if (!start || start.user !== user) throw new AppError('NOT_FOUND');
+  return renderText(records, start, appName);
+}
+
+function renderText(records: Record_[], start: Record_, appName: string): string {
+  const models = [...new Set(records.filter((r) => r.kind === 'model-call').map((r) => String(r.model)))];
+  if (models.length === 0 && typeof start.model === 'string') models.push(start.model);
+  const lines = [
+    `${appName} — chat transcript`,
+    `Session: ${String(start.sessionId)}`,
+    `User: ${String(start.user)}`,
+    `Started: ${start.at}`,
+    `Model(s): ${models.join(', ')}`,
+    '='.repeat(60),
+    '',
+  ];
+  for (const r of records) {
+    const time = r.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+    switch (r.kind) {
+      case 'user-message':
+        lines.push(`[${time}] You:`, String(r.text), '');
+        break;
+      case 'assistant-message':
+        lines.push(`[${time}] Assistant (${String(r.model)})${r.incomplete ? ' [incomplete]' : ''}:`, String(r.text), '');
+        break;
+      case 'tool-call':
+        lines.push(`[${time}] Tool call ${String(r.name)}: ${JSON.stringify(r.args)}`, '');
+        break;
+      case 'tool-result':
+        lines.push(`[${time}] Tool result (${String(r.name)}):`, String(r.content), '');
+        break;
+      case 'tool-error':
+        lines.push(`[${time}] Tool error (${String(r.name)}): ${String(r.code)} — ${String(r.message)}`, '');
+        break;
+      case 'error':
+        lines.push(`[${time}] Error: ${String(r.code)} — ${String(r.message)}`, '');
+        break;
+      case 'feedback':
+        lines.push(`[${time}] Feedback${r.messageId ? ` on ${String(r.messageId)}` : ''}: ${String(r.rating ?? '')} ${String(r.comment ?? '')}`.trimEnd(), '');
+        break;
+      case 'session-end':
+        lines.push(`[${time}] Session ended (${String(r.reason)})`);
+        break;
+      default:
+        break;
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,36 @@
+import { Alpine } from '/static/vendor.js';
+import { registerStores } from './state/stores.js';
+import { chatClient } from './net/chat-client.js';
+import { appShell } from './components/app-shell.js';
+import { chatMessage } from './components/chat-message.js';
+import { composer } from './components/composer.js';
+import { conversation } from './components/conversation.js';
+import { feedbackDialog } from './components/feedback-dialog.js';
+import { markdownPart } from './components/markdown-part.js';
+import { modelPicker } from './components/model-picker.js';
+import { toasts } from './components/toasts.js';
+import { toolCall } from './components/tool-call.js';
+import { toolPicker } from './components/tool-picker.js';
+import { toolUi } from './components/tool-ui.js';
+
+/** Entry point: stores first, then the socket (so it opens before Alpine renders), then Alpine. */
+
+registerStores();
+chatClient.start();
+
+const components = {
+  appShell,
+  chatMessage,
+  composer,
+  conversation,
+  feedbackDialog,
+  markdownPart,
+  modelPicker,
+  toasts,
+  toolCall,
+  toolPicker,
+  toolUi,
+};
+for (const [name, factory] of Object.entries(components)) Alpine.data(name, factory);
+
+Alpine.start();

@@ -1,0 +1,33 @@
+import { chatClient } from '../net/chat-client.js';
+import { sessionStore } from '../state/stores.js';
+
+/** The "Model" combobox, and the warning shown when the chosen model cannot answer. */
+export function modelPicker() {
+  return {
+    get isDisabled() {
+      return sessionStore().connection !== 'open' || sessionStore().models.length === 0;
+    },
+
+    isCurrent(model) {
+      return model.name === sessionStore().model;
+    },
+
+    optionLabel(model) {
+      let label = model.label || model.name;
+      if (model.demo) label += ' (demo)';
+      if (!model.available) label += ` — unavailable${model.reason ? `: ${model.reason}` : ''}`;
+      return label;
+    },
+
+    get unavailableText() {
+      const current = sessionStore().currentModel;
+      if (!current || current.available) return '';
+      return `${current.label || current.name} is unavailable${current.reason ? `: ${current.reason}` : ''}. Choose another model.`;
+    },
+
+    choose(event) {
+      const name = event.target.value;
+      if (name && name !== sessionStore().model) chatClient.selectModel(name);
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { previewText } from '../util/format.js';
+
+const STATE_LABELS = {
+  running: 'running…',
+  done: 'done',
+  error: 'failed',
+  interrupted: 'interrupted',
+};
+
+/** One tool call: a collapsed <details> with the arguments and the result or error. */
+export function toolCall(part) {
+  return {
+    part,
+
+    get argsPreview() {
+      return previewText(this.part.argsText);
+    },
+    get stateLabel() {
+      return STATE_LABELS[this.part.state] ?? this.part.state;
+    },
+    get hasResult() {
+      return this.part.state === 'done' && this.part.content !== '';
+    },
+    get hasError() {
+      return this.part.state === 'error';
+    },
+    get errorText() {
+      return this.part.errorCode ? `${this.part.errorCode}: ${this.part.errorMessage}` : this.part.errorMessage;
+    },
+    get hasUi() {
+      return this.part.state === 'done' && Boolean(this.part.ui);
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { chatClient } from '../net/chat-client.js';
+import { sessionStore } from '../state/stores.js';
+
+/**
+ * Tools and data sources for this chat. Open until the first message; then the server locks the
+ * selection and only what was chosen stays on show, behind a lock. "New chat" unlocks.
+ */
+export function toolPicker() {
+  return {
+    get session() {
+      return sessionStore();
+    },
+    get hasChoices() {
+      return this.session.tools.length > 0 || this.session.dataSources.length > 0;
+    },
+    get hasTools() {
+      return this.session.tools.length > 0;
+    },
+    get hasDataSources() {
+      return this.session.dataSources.length > 0;
+    },
+    get visibleTools() {
+      const { tools, locked, selectedTools } = this.session;
+      return locked ? tools.filter((tool) => selectedTools.includes(tool.name)) : tools;
+    },
+    get visibleDataSources() {
+      const { dataSources, locked, selectedDataSources } = this.session;
+      return locked ? dataSources.filter((source) => selectedDataSources.includes(source.id)) : dataSources;
+    },
+    get showNoTools() {
+      return this.session.locked && this.visibleTools.length === 0;
+    },
+    get showNoSources() {
+      return this.session.locked && this.visibleDataSources.length === 0;
+    },
+
+    isToolSelected(tool) {
+      return this.session.selectedTools.includes(tool.name);
+    },
+    isSourceSelected(source) {
+      return this.session.selectedDataSources.includes(source.id);
+    },
+    sourceLabel(source) {
+      return source.name && source.name !== source.id ? `${source.name} (${source.id})` : source.id;
+    },
+
+    toggleTool(event) {
+      this.session.selectedTools = toggled(this.session.selectedTools, event.target.value, event.target.checked);
+      this.sendSelection();
+    },
+    toggleSource(event) {
+      this.session.selectedDataSources = toggled(this.session.selectedDataSources, event.target.value, event.target.checked);
+      this.sendSelection();
+    },
+
+    sendSelection() {
+      chatClient.selectTools([...this.session.selectedTools], [...this.session.selectedDataSources]);
+    },
+  };
+}
+
+function toggled(list, value, present) {
+  const without = list.filter((item) => item !== value);
+  return present ? [...without, value] : without;
+}

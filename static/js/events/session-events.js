@@ -1,0 +1,85 @@
+import { sessionStore, chatStore } from '../state/stores.js';
+import { showToast } from '../state/toasts.js';
+import { findMessage, resetConversation } from '../state/messages.js';
+import { applyErrorToTurn, forgetDeltaTarget } from './turn-events.js';
+import { rebuildFromHistory } from './history.js';
+
+/** Events about the session as a whole: who we are, what is selected, and what went wrong. */
+
+export const SESSION_ID_KEY = 'galaxy.sessionId';
+
+export const sessionHandlers = {
+  ready(event) {
+    const session = sessionStore();
+    const isNewSession = event.session.id !== session.sessionId || !event.resumed;
+    if (isNewSession) {
+      forgetDeltaTarget();
+      resetConversation();
+    }
+    session.appName = event.appName;
+    session.user = event.user;
+    session.testMode = Boolean(event.testMode);
+    session.sessionId = event.session.id;
+    session.model = event.session.model;
+    session.models = event.models;
+    session.tools = event.tools;
+    session.dataSources = event.dataSources;
+    session.selectedTools = [...event.session.tools];
+    session.selectedDataSources = [...event.session.dataSources];
+    session.locked = Boolean(event.session.locked);
+    session.maxMessageChars = event.limits?.maxMessageChars ?? session.maxMessageChars;
+    session.connection = 'open';
+    session.notice = '';
+    try {
+      sessionStorage.setItem(SESSION_ID_KEY, event.session.id);
+    } catch {
+      // Storage can be disabled; resuming after a reload is then simply not possible.
+    }
+    const current = session.currentModel;
+    if (current && !current.available) {
+      showToast(`${current.label} is unavailable${current.reason ? `: ${current.reason}` : ''}. Pick another model.`, 'error');
+    }
+  },
+
+  history(event) {
+    forgetDeltaTarget();
+    rebuildFromHistory(event.messages);
+  },
+
+  'model-selected'(event) {
+    sessionStore().model = event.model;
+  },
+
+  selection(event) {
+    const session = sessionStore();
+    session.selectedTools = [...event.tools];
+    session.selectedDataSources = [...event.dataSources];
+    session.locked = Boolean(event.locked);
+  },
+
+  'feedback-saved'(event) {
+    if (event.messageId) {
+      const message = findMessage(event.messageId);
+      if (message) message.feedbackSaved = true;
+    }
+    showToast('Thanks — your feedback was saved.', 'success');
+  },
+
+  error(event) {
+    showToast(event.message || 'Something went wrong.', 'error');
+    if (event.code === 'SELECTION_LOCKED') sessionStore().locked = true;
+    if (chatStore().busy) applyErrorToTurn(event);
+  },
+
+  takeover(event) {
+    const session = sessionStore();
+    session.connection = 'taken-over';
+    session.notice = event.message;
+  },
+
+  shutdown(event) {
+    const session = sessionStore();
+    session.connection = 'restarting';
+    session.notice = event.message;
+  },
+};

@@ -1,0 +1,131 @@
+import { Connection } from './connection.js';
+import { sessionHandlers, SESSION_ID_KEY } from '../events/session-events.js';
+import { turnHandlers } from '../events/turn-events.js';
+import { addUserMessage } from '../state/messages.js';
+import { chatStore, sessionStore } from '../state/stores.js';
+import { showToast } from '../state/toasts.js';
+
+/**
+ * The page's one link to the server: routes events to their handlers exactly once (by `seq`) and
+ * offers the actions components call. Components never touch the socket themselves.
+ */
+
+const handlers = { ...sessionHandlers, ...turnHandlers };
+
+/** The last per-session sequence number applied to the page; resumes ask for everything after it. */
+let lastSeq = 0;
+let nextClientId = 1;
+
+function storedSessionId() {
+  try {
+    return sessionStorage.getItem(SESSION_ID_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * After a reload the page has rendered nothing yet, so it asks for the session from the start
+ * (lastSeq 0); within a page it asks only for what it missed. That is why lastSeq lives in memory,
+ * beside the rendered state it describes, and only the session id goes to sessionStorage.
+ */
+function resumeInfo() {
+  const sessionId = sessionStore().sessionId ?? storedSessionId();
+  return sessionId ? { sessionId, lastSeq } : {};
+}
+
+function applyEvent(event) {
+  const seq = typeof event.seq === 'number' ? event.seq : 0;
+  if (event.type === 'ready') {
+    const session = sessionStore();
+    const isNewSession = event.session?.id !== session.sessionId || !event.resumed;
+    if (isNewSession) lastSeq = seq;
+    connection.markHealthy();
+  } else if (seq > 0) {
+    // Replays after a resume start right after lastSeq; anything at or before it is already shown.
+    if (seq <= lastSeq) return;
+    lastSeq = seq;
+  }
+  const handler = handlers[event.type];
+  if (handler) handler(event);
+}
+
+function onConnectionState(state) {
+  const session = sessionStore();
+  if (state === 'reconnecting') {
+    // After a shutdown notice the reconnect loop runs silently under the "restarting" banner.
+    if (session.connection !== 'restarting') session.connection = 'reconnecting';
+  } else if (state === 'taken-over') {
+    session.connection = 'taken-over';
+    session.notice ||= 'This chat was opened in another tab or window.';
+  } else if (state === 'rejected') {
+    session.connection = 'rejected';
+    session.notice = 'This chat is open in another tab or window. Close it there, then try again.';
+  } else if (state === 'refused') {
+    session.connection = 'refused';
+    session.notice = 'This page is out of date. Reload it to keep chatting.';
+  }
+}
+
+const connection = new Connection({
+  url: `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`,
+  onEvent: applyEvent,
+  onState: onConnectionState,
+  resumeInfo,
+});
+
+function sendOrWarn(message) {
+  if (connection.send(message)) return true;
+  showToast('You are offline; that was not sent. It will work again once the connection is back.', 'error');
+  return false;
+}
+
+export const chatClient = {
+  start() {
+    connection.start();
+  },
+
+  /** Sends a chat message; returns false (and keeps the draft) when it could not be sent. */
+  sendText(text) {
+    const clientId = `c${Date.now().toString(36)}${nextClientId++}`;
+    if (!sendOrWarn({ type: 'send', text, clientId })) return false;
+    addUserMessage({ clientId, text, pending: true });
+    const chat = chatStore();
+    chat.busy = true;
+    chat.status = 'Thinking…';
+    return true;
+  },
+
+  stop() {
+    sendOrWarn({ type: 'stop' });
+  },
+
+  newChat() {
+    sendOrWarn({ type: 'new-chat' });
+  },
+
+  selectModel(model) {
+    sendOrWarn({ type: 'select-model', model });
+  },
+
+  selectTools(tools, dataSources) {
+    sendOrWarn({ type: 'select-tools', tools, dataSources });
+  },
+
+  /** @param {{ messageId?: string, rating?: 'good'|'bad', comment?: string }} feedback */
+  sendFeedback(feedback) {
+    return sendOrWarn({ type: 'feedback', ...feedback });
+  },
+
+  takeBack() {
+    const session = sessionStore();
+    session.connection = 'connecting';
+    session.notice = '';
+    connection.reconnectNow();
+  },
+
+  exportUrl() {
+    const id = sessionStore().sessionId;
+    return id ? `/api/sessions/${encodeURIComponent(id)}/export.txt` : null;
+  },
+};

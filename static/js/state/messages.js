@@ -1,0 +1,114 @@
+import { chatStore } from './stores.js';
+import { clearStreams, createStream, getStream } from '../markdown/streams.js';
+
+/**
+ * The conversation's shape: messages (user or assistant) and, inside an assistant message, parts —
+ * text (a markdown stream) or a tool call — in the order they happened. Keys are local and stable
+ * so Alpine's keyed x-for never re-creates a message that is still streaming.
+ */
+
+let nextKey = 1;
+const newKey = (prefix) => `${prefix}${nextKey++}`;
+
+export function resetConversation() {
+  clearStreams();
+  const chat = chatStore();
+  chat.messages = [];
+  chat.busy = false;
+  chat.status = '';
+}
+
+export function addUserMessage({ id = null, clientId = null, text, pending = false }) {
+  return pushMessage({ key: newKey('u'), role: 'user', id, clientId, text, pending });
+}
+
+export function addAssistantMessage({ id, model = '' }) {
+  return pushMessage({
+    key: newKey('a'),
+    role: 'assistant',
+    id,
+    model,
+    parts: [],
+    done: false,
+    incomplete: false,
+    finishReason: '',
+    error: '',
+    rating: '',
+    feedbackSaved: false,
+  });
+}
+
+/** Appends a message and returns it read back through the store: callers must hold the reactive
+ *  proxy, since changes made to the raw object would never reach the page. */
+function pushMessage(message) {
+  const messages = chatStore().messages;
+  messages.push(message);
+  return messages[messages.length - 1];
+}
+
+/** Finds a message by server id, newest first (the one being streamed is almost always last). */
+export function findMessage(id) {
+  const messages = chatStore().messages;
+  for (let index = messages.length - 1; index >= 0; index--) {
+    if (messages[index].id === id) return messages[index];
+  }
+  return null;
+}
+
+export function findPendingUserMessage(clientId) {
+  if (!clientId) return null;
+  return chatStore().messages.find((message) => message.role === 'user' && message.clientId === clientId) ?? null;
+}
+
+/** The text stream new deltas for this message go to, creating a text part after a tool call. */
+export function textStreamFor(message) {
+  const last = message.parts[message.parts.length - 1];
+  if (last && last.kind === 'text') return getStream(last.key);
+  const key = newKey('t');
+  const stream = createStream(key);
+  message.parts.push({ key, kind: 'text' });
+  return stream;
+}
+
+export function addToolPart(message, { callId, name, args }) {
+  const part = {
+    key: newKey('k'),
+    kind: 'tool',
+    callId,
+    name,
+    argsText: formatArgs(args),
+    state: 'running',
+    content: '',
+    ui: null,
+    errorCode: '',
+    errorMessage: '',
+  };
+  message.parts.push(part);
+  return message.parts[message.parts.length - 1];
+}
+
+export function findToolPart(callId) {
+  const messages = chatStore().messages;
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const parts = messages[index].parts;
+    if (!parts) continue;
+    const part = parts.find((candidate) => candidate.kind === 'tool' && candidate.callId === callId);
+    if (part) return part;
+  }
+  return null;
+}
+
+export function finishTextStreams(message) {
+  for (const part of message.parts) {
+    if (part.kind === 'text') getStream(part.key)?.finish();
+  }
+}
+
+function formatArgs(args) {
+  if (typeof args === 'string') return args;
+  try {
+    return JSON.stringify(args, null, 2) ?? '';
+  } catch {
+    return String(args);
+  }
+}

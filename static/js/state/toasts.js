@@ -1,0 +1,22 @@
+import { toastStore } from './stores.js';
+
+/** Toasts: short notices in the page's `role="alert"` region, never `alert()`. */
+
+const LIFETIME_MS = { info: 5_000, success: 4_000, error: 9_000 };
+const MAX_VISIBLE = 4;
+let nextToastId = 1;
+
+/** @param {string} text @param {'info'|'success'|'error'} [kind] */
+export function showToast(text, kind = 'info') {
+  const store = toastStore();
+  const toast = { id: nextToastId++, text, kind };
+  store.items.push(toast);
+  if (store.items.length > MAX_VISIBLE) store.items.splice(0, store.items.length - MAX_VISIBLE);
+  setTimeout(() => dismissToast(toast.id), LIFETIME_MS[kind] ?? LIFETIME_MS.info);
+}
+
+export function dismissToast(id) {
+  const store = toastStore();
+  const index = store.items.findIndex((toast) => toast.id === id);
+  if (index !== -1) store.items.splice(index, 1);
+}

@@ -1,0 +1,20 @@
+import { renderButtons } from './buttons.js';
+import { renderChart } from './chart.js';
+import { renderCode } from './code.js';
+import { renderTable } from './table.js';
+import { element } from '../util/dom.js';
+
+const RENDERERS = { table: renderTable, chart: renderChart, buttons: renderButtons, code: renderCode };
+
+/**
+ * Renders a tool's `ui` into `host`. Returns a cleanup function (charts own a canvas context).
+ * An unknown kind is shown as a note rather than guessed at.
+ */
+export function renderToolUi(host, ui, signal) {
+  const render = ui && RENDERERS[ui.type];
+  if (!render) {
+    host.append(element('p', { className: 'muted', text: 'This result has a view this page cannot show.' }));
+    return () => {};
+  }
+  return render(host, ui, signal) ?? (() => {});
+}

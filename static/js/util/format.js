@@ -1,0 +1,31 @@
+/** Small text formatters shared by the status line and the message chrome. */
+
+/** "Thinking… 10 s" from a server status; a tool's name when one is running. */
+export function formatStatus({ text, elapsedMs, tool }) {
+  const base = tool ? `Running ${tool}…` : text || 'Thinking…';
+  if (typeof elapsedMs !== 'number' || elapsedMs < 1000) return base;
+  // The server may already say how long it has been; never say it twice.
+  if (/\d\s*s\b/.test(base)) return base;
+  return `${base} ${Math.round(elapsedMs / 1000)} s`;
+}
+
+/** Shortens a one-line preview of tool arguments for the collapsed summary. */
+export function previewText(text, maxLength = 80) {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > maxLength ? `${oneLine.slice(0, maxLength - 1)}…` : oneLine;
+}
+
+/** Why a message ended early, in words a person understands. */
+export function endNote(message) {
+  if (message.error) return message.error;
+  switch (message.finishReason) {
+    case 'stopped':
+      return 'Stopped before the answer was complete.';
+    case 'length':
+      return 'The answer reached the length limit.';
+    case 'tool_rounds_exceeded':
+      return 'The model used too many tool rounds and was stopped.';
+    default:
+      return 'The answer ended before it was complete.';
+  }
+}
