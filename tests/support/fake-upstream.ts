@@ -7,15 +7,19 @@ import { answerChunks, type RawChunk } from './chunks.js';
  * `POST /v1/chat/completions` from scripts the test enqueues, and records every request.
  *
  *   const upstream = await startFakeUpstream();
- *   upstream.enqueue({ steps: answerChunks('Hi there').map((chunk) => ({ chunk, delayMs: 5 })) });
- *   // … point the model's baseURL at upstream.baseUrl …
- *   await upstream.waitForAborts(1);          // the client closed the connection mid-script (stop)
+ *   upstream.enqueue(scriptFromChunks(answerChunks('Hi there'), { delayMs: 5 }));   // chunks.ts builds chunks
+ *   // … point the model's baseURL at upstream.baseUrl, press stop …
+ *   await upstream.waitForAbortOf(upstream.requests.at(-1));  // the upstream saw the connection close
  *   await upstream.close();
  *
  * Streaming requests (`"stream": true`) take scripts from `enqueue`; non-streaming ones (the startup
  * ping) take scripts from `enqueuePing`, so a boot-time ping never eats a test's stream script.
  * With an empty queue a default script answers: "Hello from fake upstream" streamed, or a tiny
  * completion for pings.
+ *
+ * "Aborted" means the client closed the connection before reading the whole response: before the
+ * script ended, or with bytes still unread (a reset). A client that read everything and later
+ * closes an idle keep-alive connection is not counted.
  */
 
 export interface FakeStep {
@@ -41,7 +45,7 @@ export interface FakeScript {
   done?: boolean;
   /** Never end the response after the steps (a stalled or endless stream). */
   hang?: boolean;
-  /** Destroy the connection after the steps, without [DONE] or a clean end (a provider crashing mid-answer). */
+  /** Close the connection after the steps, without [DONE] or the HTTP end of body (a provider crashing mid-answer). */
   cut?: boolean;
   /** For a ping (non-streaming) script: the completion's text. Default 'Hi'. */
   reply?: string;
@@ -57,7 +61,7 @@ export interface RecordedRequest {
   receivedAt: number;
   /** Set when the response ended, or when the client closed the connection first. */
   endedAt?: number;
-  /** True when the client closed the connection before the script ended. */
+  /** True when the client closed the connection before reading the whole response (see above). */
   clientAborted: boolean;
 }
 
@@ -92,7 +96,8 @@ export function scriptFromChunks(chunks: object[], options: Omit<FakeScript, 'st
 
 /** One request on one connection, so a connection reset can be blamed on the request it cut. */
 interface Exchange {
-  recorded: RecordedRequest;
+  /** Set once the request body has arrived. */
+  recorded?: RecordedRequest;
   /** The script itself closed the connection (`cut`): not a client abort. */
   cutByScript: boolean;
 }
@@ -114,7 +119,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
 
   const markAborted = (exchange: Exchange) => {
     // close() cutting a hanging script is the test's own doing, not a client abort.
-    if (exchange.recorded.clientAborted || exchange.cutByScript || closed) return;
+    if (!exchange.recorded || exchange.recorded.clientAborted || exchange.cutByScript || closed) return;
     exchange.recorded.clientAborted = true;
     abortCount += 1;
     notify();
@@ -129,19 +134,19 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     }
   };
 
-  const waitUntil = (ready: () => boolean, what: string, timeoutMs: number) =>
+  const waitUntil = (ready: () => boolean, what: () => string, timeoutMs: number) =>
     new Promise<void>((resolve, reject) => {
       if (ready()) return resolve();
       const timer = setTimeout(() => {
         waiters.delete(waiter);
-        reject(new Error(`fake upstream: timed out after ${timeoutMs} ms waiting for ${what}`));
+        reject(new Error(`fake upstream: timed out after ${timeoutMs} ms waiting for ${what()}`));
       }, timeoutMs);
       const waiter: Waiter = { ready, resolve: () => (clearTimeout(timer), resolve()) };
       waiters.add(waiter);
     });
 
   const server = http.createServer((req, res) => {
-    const exchange: Exchange = { recorded: undefined as unknown as RecordedRequest, cutByScript: false };
+    const exchange: Exchange = { cutByScript: false };
     exchangeOf.set(req.socket, exchange);
     const parts: Buffer[] = [];
     req.on('data', (part: Buffer) => parts.push(part));
@@ -165,7 +170,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       exchange.recorded = recorded;
       requests.push(recorded);
       notify();
-      void respond(exchange, res);
+      void respond(exchange, recorded, res);
     });
   });
 
@@ -174,15 +179,14 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     socket.on('close', (hadError) => {
       const exchange = exchangeOf.get(socket);
       exchangeOf.delete(socket);
-      if (!exchange?.recorded) return;
+      if (!exchange) return;
       // A reset (the client closed with our bytes unread) or bytes still queued: the client left
       // before reading the whole response. An idle keep-alive connection closes cleanly instead.
       if (hadError || socket.writableLength > 0) markAborted(exchange);
     });
   });
 
-  async function respond(exchange: Exchange, res: http.ServerResponse): Promise<void> {
-    const { recorded } = exchange;
+  async function respond(exchange: Exchange, recorded: RecordedRequest, res: http.ServerResponse): Promise<void> {
     res.on('close', () => {
       recorded.endedAt ??= Date.now();
       if (!res.writableFinished) markAborted(exchange);
@@ -250,13 +254,13 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     enqueue: (...scripts) => void streamQueue.push(...scripts),
     enqueuePing: (...scripts) => void pingQueue.push(...scripts),
     waitForAborts: (count = 1, timeoutMs = 5000) =>
-      waitUntil(() => abortCount >= count, `${count} client abort(s), saw ${abortCount}`, timeoutMs),
+      waitUntil(() => abortCount >= count, () => `${count} client abort(s), saw ${abortCount}`, timeoutMs),
     waitForAbortOf: (request, timeoutMs = 5000) => {
       if (!request) return Promise.reject(new Error('fake upstream: waitForAbortOf needs a recorded request'));
-      return waitUntil(() => request.clientAborted, `the client to abort ${request.path}`, timeoutMs);
+      return waitUntil(() => request.clientAborted, () => `the client to abort ${request.path}`, timeoutMs);
     },
     waitForRequests: (count = 1, timeoutMs = 5000) =>
-      waitUntil(() => requests.length >= count, `${count} request(s)`, timeoutMs),
+      waitUntil(() => requests.length >= count, () => `${count} request(s), saw ${requests.length}`, timeoutMs),
     close: async () => {
       closed = true;
       // Hanging scripts keep connections open forever; cut them so close() returns.

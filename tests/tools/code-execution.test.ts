@@ -10,7 +10,9 @@ import type { ToolContext, ToolOutcome } from '../../server/tools/tool.js';
 
 const log = pino({ level: 'silent' });
 const LIMITS = { timeoutMs: 60_000, maxResultChars: 200_000 };
-const OPTIONS = { timeoutMs: 5_000, memoryMb: 256, outputMaxBytes: 65_536, requireNetns: false, warmPool: 1 };
+// No test here is meant to time out; a generous limit absorbs slow interpreter starts on a busy machine.
+const OPTIONS = { timeoutMs: 60_000, memoryMb: 256, outputMaxBytes: 65_536, requireNetns: false, warmPool: 2 };
+const SLOW = { timeout: 120_000 };
 // Set before the tool starts: the child must never see it.
 const CANARY = `canary-${randomUUID()}`;
 process.env.GALAXY_SANDBOX_CANARY = CANARY;
@@ -35,51 +37,51 @@ let tool: CodeExecutionTool;
 beforeAll(async () => {
   tool = new CodeExecutionTool(OPTIONS, log);
   await tool.start();
-});
+}, 120_000);
 
 afterAll(async () => {
   await tool.stop();
 });
 
-describe('code_execution: running Python', () => {
+describe('code_execution: running Python', SLOW, () => {
   it('returns printed output, stderr and the repr of the last expression as labelled text and a code view', async () => {
     const code = "print('hello')\nimport sys\nprint('careful', file=sys.stderr)\n6 * 7";
-    const outcome = await runPython(tool, 'basics', code);
+    const outcome = await runPython(tool, 'py', code);
     const expected = 'stdout:\nhello\n\nstderr:\ncareful\n\nresult:\n42';
     expect(outcome).toMatchObject({ ok: true, content: expected, ui: { type: 'code', language: 'python', code, output: expected } });
   });
 
   it('keeps variables and functions between calls of the same session', async () => {
-    await contentOf(tool, 'state', 'x = 41\ndef bump(v):\n    return v + 1');
-    expect(await contentOf(tool, 'state', 'bump(x)')).toBe('result:\n42');
+    await contentOf(tool, 'py', 'x = 41\ndef bump(v):\n    return v + 1');
+    expect(await contentOf(tool, 'py', 'bump(x)')).toBe('result:\n42');
   });
 
   it('reports an exception as a traceback that starts at the user code, and keeps the interpreter', async () => {
-    const content = await contentOf(tool, 'errors', 'y = 5\n1 / 0');
+    const content = await contentOf(tool, 'py', 'y = 5\n1 / 0');
     expect(content).toBe(
       'error:\nTraceback (most recent call last):\n  File "<code>", line 2, in <module>\nZeroDivisionError: division by zero',
     );
-    expect(await contentOf(tool, 'errors', 'y')).toBe('result:\n5');
+    expect(await contentOf(tool, 'py', 'y')).toBe('result:\n5');
   });
 
   it('reports a syntax error with its location', async () => {
-    expect(await contentOf(tool, 'errors', 'x = (')).toContain("SyntaxError: '(' was never closed");
+    expect(await contentOf(tool, 'py', 'x = (')).toContain("SyntaxError: '(' was never closed");
   });
 
   it('says so when the code produced nothing', async () => {
-    expect(await contentOf(tool, 'basics', 'z = 1')).toBe('The code ran and produced no output and no value.');
+    expect(await contentOf(tool, 'py', 'z = 1')).toBe('The code ran and produced no output and no value.');
   });
 
   it('turns a chart spec as the last expression into a chart ui', async () => {
     const spec = { type: 'chart', kind: 'bar', title: 'Sales', labels: ['Q1', 'Q2'], datasets: [{ label: '2024', data: [10, 12.5] }] };
-    const outcome = await runPython(tool, 'charts', JSON.stringify(spec));
+    const outcome = await runPython(tool, 'py', JSON.stringify(spec));
     expect(outcome.ok && outcome.ui).toEqual(spec);
     expect(outcome.ok && outcome.content.startsWith('A bar chart was shown to the user.')).toBe(true);
   });
 
   it('falls back to the code view, and tells the model why, when a chart spec is invalid', async () => {
     const code = "{'type': 'chart', 'kind': 'radar', 'labels': ['a'], 'datasets': [{'label': 'n', 'data': [1]}]}";
-    const outcome = await runPython(tool, 'charts', code);
+    const outcome = await runPython(tool, 'py', code);
     expect(outcome.ok && outcome.ui?.type).toBe('code');
     expect(outcome.ok && outcome.content).toMatch(/^No chart was shown: the chart spec is not valid \(kind: /);
   });
@@ -110,7 +112,7 @@ describe('code_execution: running Python', () => {
   });
 });
 
-describe('code_execution: sandbox isolation (security checklist 18–21, 25, 26)', () => {
+describe('code_execution: sandbox isolation (security checklist 18–21, 25, 26)', SLOW, () => {
   const session = 'attacker';
   const noJs = "ModuleNotFoundError: No module named 'js'";
 

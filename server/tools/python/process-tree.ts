@@ -8,7 +8,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 const MAX_DEPTH = 4;
 
-function childrenOf(pid: number): number[] {
+/** Direct children of `pid` (all its threads'). */
+export function childrenOf(pid: number): number[] {
   const found: number[] = [];
   let tasks: string[];
   try {

@@ -47,6 +47,7 @@ export class SandboxPool {
   private readonly sessions = new Map<string, SessionSlot>();
   private stopped = false;
   private failures = 0;
+  private loading = 0;
   private refillTimer: NodeJS.Timeout | undefined;
   private readonly idleTimer: NodeJS.Timeout;
 
@@ -59,14 +60,17 @@ export class SandboxPool {
     this.idleTimer.unref();
   }
 
-  /** Fills the warm pool and waits until it is loaded; throws if a process cannot start. */
+  /** Fills the warm pool (one load after another) and waits until it is loaded; throws if a process cannot start. */
   async start(): Promise<void> {
-    this.refill();
-    await Promise.all(this.warm.map((p) => p.ready));
+    for (let i = 0; i < this.options.warmTarget; i++) {
+      this.refill();
+      await Promise.all(this.warm.map((p) => p.ready));
+    }
   }
 
+  /** Warm processes loaded and waiting for a session. */
   get warmReady(): number {
-    return this.warm.filter((p) => p.alive).length;
+    return this.warm.filter((p) => p.isReady).length;
   }
 
   get liveSessions(): number {
@@ -132,29 +136,40 @@ export class SandboxPool {
     return interpreter;
   }
 
+  /** Every start goes through here, so loads can be counted and kept one at a time. */
   private launch(): SandboxProcess {
-    return new SandboxProcess(this.spec, this.log);
+    const interpreter = new SandboxProcess(this.spec, this.log);
+    this.loading++;
+    interpreter.ready
+      .then(
+        () => (this.failures = 0),
+        () => this.onStartFailure(),
+      )
+      .finally(() => {
+        this.loading--;
+        this.refill();
+      });
+    return interpreter;
   }
 
+  /**
+   * Starts at most one warm process at a time, and none while any other process of this pool is
+   * still loading: on a small machine two concurrent ~2 s loads make both late.
+   */
   private refill(): void {
-    if (this.stopped || this.refillTimer) return;
+    if (this.stopped || this.refillTimer || this.loading > 0) return;
     this.warm = this.warm.filter((p) => p.alive);
-    while (this.warm.length < this.options.warmTarget) {
-      const interpreter = this.launch();
-      this.warm.push(interpreter);
-      interpreter.ready.then(
-        () => (this.failures = 0),
-        () => this.onWarmFailure(),
-      );
-      // A warm process that ends on its own (never expected) is replaced.
-      void interpreter.exited.then(() => {
-        if (this.warm.includes(interpreter)) this.refill();
-      });
-    }
+    if (this.warm.length >= this.options.warmTarget) return;
+    const interpreter = this.launch();
+    this.warm.push(interpreter);
+    // A warm process that ends on its own (never expected) is replaced.
+    void interpreter.exited.then(() => {
+      if (this.warm.includes(interpreter)) this.refill();
+    });
   }
 
   /** Back off, so a broken installation does not spawn processes in a tight loop. */
-  private onWarmFailure(): void {
+  private onStartFailure(): void {
     if (this.stopped) return;
     this.failures++;
     const delay = Math.min(MAX_REFILL_BACKOFF_MS, 500 * 2 ** this.failures);

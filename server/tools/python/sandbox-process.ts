@@ -36,6 +36,7 @@ export class SandboxProcess {
   private readonly watchdog: NodeJS.Timeout;
   private stderrTail = '';
   private deathReason: DeathReason | undefined;
+  private loaded = false;
   private nextId = 1;
   private pending: { id: number; resolve: (r: SandboxReply) => void; reject: (e: Error) => void } | undefined;
   private settleReady: { resolve: () => void; reject: (e: Error) => void } | undefined;
@@ -76,6 +77,11 @@ export class SandboxProcess {
 
   get alive(): boolean {
     return this.deathReason === undefined;
+  }
+
+  /** Loaded and alive: a run starts at once. */
+  get isReady(): boolean {
+    return this.loaded && this.alive;
   }
 
   /** Why the process ended; undefined while it lives. */
@@ -134,6 +140,7 @@ export class SandboxProcess {
 
   private onFrame(frame: ChildFrame): void {
     if (frame.type === 'ready') {
+      this.loaded = true;
       this.settleReady?.resolve();
       return;
     }

@@ -1,0 +1,120 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CodeExecutionTool } from '../../server/tools/code-execution.js';
+import type { ToolContext, ToolOutcome } from '../../server/tools/tool.js';
+
+/** Security checklist 22–24: CPU, memory and output limits, each followed by a working next call. */
+
+const log = pino({ level: 'silent' });
+const LIMITS = { timeoutMs: 60_000, maxResultChars: 1_000_000 };
+const OUTPUT_MAX = 65_536;
+const TIMEOUT_MS = 3_000;
+const OPTIONS = { timeoutMs: TIMEOUT_MS, memoryMb: 256, outputMaxBytes: OUTPUT_MAX, requireNetns: false, warmPool: 1 };
+const SLOW = { timeout: 120_000 };
+const OUTPUT_STOPPED = `OutputLimitExceeded: the program wrote more than ${OUTPUT_MAX} bytes, so it was stopped and its output truncated.`;
+const FRESH_NOTE = "Note: this chat's previous Python interpreter was discarded because it was stopped (time limit reached or the run was cancelled)";
+
+let tool: CodeExecutionTool;
+
+function runPython(sessionId: string, code: string): Promise<ToolOutcome> {
+  const ctx: ToolContext = { user: 'tester@example.com', sessionId, dataSources: [], signal: new AbortController().signal, log };
+  return tool.execute(JSON.stringify({ code }), ctx, LIMITS);
+}
+
+async function contentOf(sessionId: string, code: string): Promise<string> {
+  const outcome = await runPython(sessionId, code);
+  if (!outcome.ok) throw new Error(`expected a result, got ${outcome.code}: ${outcome.message}`);
+  return outcome.content;
+}
+
+/**
+ * Waits until a loaded interpreter is waiting in the pool, so the next new-session call spends its
+ * short time limit on the code, not on a ~2 s (much more on a busy machine) interpreter start.
+ */
+async function warmInterpreterReady(): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while ((tool.readiness()?.warm ?? 0) < 1) {
+    if (Date.now() > deadline) throw new Error('no warm interpreter became ready');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+beforeAll(async () => {
+  tool = new CodeExecutionTool(OPTIONS, log);
+  await tool.start();
+}, 120_000);
+
+afterAll(async () => {
+  await tool.stop();
+});
+
+describe('code_execution: CPU limit (checklist 22)', SLOW, () => {
+  it.each([
+    ['a busy loop', 'while True: pass'],
+    ['a huge power', '10**10**7'],
+    ['catastrophic regex backtracking', "import re\nre.match(r'(a+)+$', 'a' * 40 + 'b')"],
+  ])('stops %s at the time limit with TOOL_TIMEOUT, and the next call works in a fresh interpreter', async (_name, code) => {
+    const session = `cpu-${code.length}`;
+    await warmInterpreterReady();
+    expect(await contentOf(session, 'marker = 1')).toBe('The code ran and produced no output and no value.');
+
+    const started = Date.now();
+    const outcome = await runPython(session, code);
+    expect(outcome).toMatchObject({ ok: false, code: 'TOOL_TIMEOUT', message: `code_execution was stopped after ${TIMEOUT_MS} ms.` });
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1_000);
+
+    await warmInterpreterReady();
+    const next = await contentOf(session, "'marker' in globals(), 1 + 1");
+    expect(next.startsWith(FRESH_NOTE)).toBe(true);
+    expect(next.endsWith('result:\n(False, 2)')).toBe(true);
+  });
+});
+
+describe('code_execution: memory limit (checklist 23)', SLOW, () => {
+  const session = 'memory';
+
+  it('turns allocations over the cap into Python errors while the server stays unaffected', async () => {
+    await warmInterpreterReady();
+    const serverRssBefore = process.memoryUsage().rss;
+    // 3 GB does not even fit wasm32's address space; 1 GB does, but not under the 256 MB cap.
+    expect(await contentOf(session, 'bytearray(3_000_000_000)')).toContain("OverflowError: cannot fit 'int' into an index-sized integer");
+    expect(await contentOf(session, 'bytearray(1_000_000_000)')).toMatch(/\nMemoryError$/);
+    expect(await contentOf(session, "grow = []\nwhile True:\n    grow.append('x' * 1_000_000)")).toMatch(/\nMemoryError$/);
+    // The interpreter survived, with its state: the list is still there until freed.
+    expect(await contentOf(session, 'n = len(grow)\ndel grow\nn > 100, len(bytearray(50_000_000))')).toBe('result:\n(True, 50000000)');
+    expect(process.memoryUsage().rss - serverRssBefore).toBeLessThan(100 * 2 ** 20);
+  });
+});
+
+describe('code_execution: output caps (checklist 24)', SLOW, () => {
+  const session = 'output';
+  const truncatedA = `${'A'.repeat(OUTPUT_MAX)}\n[truncated]`;
+
+  it('truncates a 100 MB print at the byte cap and stops the program', async () => {
+    await warmInterpreterReady();
+    const serverRssBefore = process.memoryUsage().rss;
+    expect(await contentOf(session, "print('A' * 10**8)")).toBe(`stdout:\n${truncatedA}\n\nerror:\n${OUTPUT_STOPPED}`);
+    expect(process.memoryUsage().rss - serverRssBefore).toBeLessThan(100 * 2 ** 20);
+  });
+
+  it('stops an endless print loop promptly instead of running to the time limit', async () => {
+    const started = Date.now();
+    const content = await contentOf(session, "while True:\n    print('spam')");
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS);
+    const kept = 'spam\n'.repeat(OUTPUT_MAX).slice(0, OUTPUT_MAX); // exactly the first OUTPUT_MAX bytes
+    expect(content).toBe(`stdout:\n${kept}\n[truncated]\n\nerror:\n${OUTPUT_STOPPED}`);
+  });
+
+  it('caps stderr the same way', async () => {
+    const content = await contentOf(session, "import sys\nwhile True:\n    sys.stderr.write('E' * 1000)");
+    expect(content).toBe(`stderr:\n${'E'.repeat(OUTPUT_MAX)}\n[truncated]\n\nerror:\n${OUTPUT_STOPPED}`);
+  });
+
+  it('truncates a 100 MB repr returned as the value', async () => {
+    expect(await contentOf(session, "'A' * 10**8")).toBe(`result:\n'${'A'.repeat(OUTPUT_MAX - 1)}\n[truncated]`);
+  });
+
+  it('keeps working after the floods', async () => {
+    expect(await contentOf(session, "print('ok')")).toBe('stdout:\nok');
+  });
+});
