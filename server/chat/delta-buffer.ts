@@ -1,5 +1,8 @@
 import type { Session } from '../sessions/session.js';
 
+/** A flush is forced at this size, so one frame stays small next to the socket's backpressure limit. */
+const MAX_DELTA_CHARS = 8192;
+
 /**
  * Coalesces text that arrives faster than one frame per `flushMs` into a single `delta` event.
  * Per-token work is one string append; the event, the JSON and the socket write happen per flush.
@@ -17,7 +20,7 @@ export class DeltaBuffer {
   push(text: string): void {
     if (!text) return;
     this.pending += text;
-    if (this.flushMs === 0) this.flush();
+    if (this.flushMs === 0 || this.pending.length >= MAX_DELTA_CHARS) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.flushMs);
   }
 

@@ -8,10 +8,13 @@ import {
   BROKEN_MODEL,
   OTHER_MODEL,
   lastAnswer,
+  lastAnswerText,
+  newUserContext,
   openChat,
   sendMessage,
   startChatServer,
   waitForAnswerEnd,
+  waitForReady,
   type ChatServer,
 } from './chat-server.js';
 
@@ -32,7 +35,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  context = await newContext(browser, { acceptDownloads: true });
+  context = await newUserContext(browser, { acceptDownloads: true });
   page = await openChat(context, chat.url);
 });
 
@@ -67,9 +70,28 @@ describe('loading the page', () => {
   });
 
   it('opens one socket at load with no connection banner, and says it is in test mode', async () => {
-    await expect.poll(() => page.locator('.connection-state').isVisible()).toBe(false);
-    await expect.poll(() => page.locator('.banner').isVisible()).toBe(false);
-    await expect.poll(() => page.getByText('Test mode — signed in as test@test.com').isVisible()).toBe(true);
+    // Without the proxy header the TEST_MODE identity applies, and the page must say so.
+    const anonymous = await newContext(browser);
+    try {
+      const testPage = await anonymous.newPage();
+      const sockets: string[] = [];
+      testPage.on('websocket', (socket) => sockets.push(socket.url()));
+      let bannerSeen = false;
+      await testPage.goto(`${chat.url}/`);
+      // Sample the page as it starts: the offline indicator must never flash on a healthy start.
+      for (let sample = 0; sample < 10; sample++) {
+        bannerSeen ||= await testPage.locator('.connection-state').isVisible();
+        await testPage.waitForTimeout(30);
+      }
+      await waitForReady(testPage);
+      expect(bannerSeen).toBe(false);
+      expect(await testPage.locator('.banner').isVisible()).toBe(false);
+      expect(sockets).toEqual([`${chat.url.replace('http', 'ws')}/ws`]);
+      await expect.poll(() => testPage.getByText('Test mode — signed in as test@test.com').isVisible()).toBe(true);
+      expect(await page.getByText('Test mode').isVisible()).toBe(false); // a proxy identity is not test mode
+    } finally {
+      await anonymous.close();
+    }
   });
 
   it('keeps the page’s own JavaScript and CSS under 150 KB', async () => {
@@ -181,7 +203,7 @@ describe('chatting', () => {
     await expect.poll(() => status.textContent(), { timeout: 5_000 }).toMatch(/Thinking… \d+ s/);
     await waitForAnswerEnd(page);
     await expect.poll(() => status.textContent()).toBe('');
-    expect(await lastAnswer(page).locator('.markdown').textContent()).toContain('Finally here.');
+    expect(await lastAnswerText(page)).toBe('Finally here.');
   });
 
   it('explains a failing model in a toast and on the answer', async () => {

@@ -1,7 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { newContext } from '../support/browser.js';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 
@@ -82,6 +84,17 @@ export async function startChatServer(env: Record<string, string> = {}): Promise
   };
 }
 
+let userCounter = 0;
+
+/**
+ * A context acting as its own person: the proxy identity header (trusted from loopback) gives every
+ * context a fresh user, so each test starts with an empty chat instead of joining another test's.
+ */
+export function newUserContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const email = `page-${process.pid}-${++userCounter}@galaxy.test`;
+  return newContext(browser, { ...options, extraHTTPHeaders: { 'X-EMAIL-USER': email, ...options.extraHTTPHeaders } });
+}
+
 /** Opens the chat page and waits until the socket said `ready` (the Model combobox is usable). */
 export async function openChat(context: BrowserContext, url: string): Promise<Page> {
   const page = await context.newPage();
@@ -104,12 +117,53 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
   await box.press('Enter');
 }
 
-/** The text of the last assistant message, as the reader sees it. */
+/** The last assistant message. */
 export function lastAnswer(page: Page) {
   return page.locator('[data-role="assistant"]').last();
 }
 
-/** Waits until the last answer has ended (its feedback buttons appear). */
+/** The rendered text of the last answer, as the reader sees it (block breaks trimmed at the ends). */
+export async function lastAnswerText(page: Page): Promise<string> {
+  const texts = await lastAnswer(page).locator('.markdown').allTextContents();
+  return texts.join('').trim();
+}
+
+/**
+ * Waits until the turn in progress has ended: sending sets the page busy at once (Stop shows), and
+ * only the answer's end clears it, so this never mistakes an earlier answer for the new one.
+ */
 export async function waitForAnswerEnd(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Stop' }).waitFor({ state: 'hidden' });
   await lastAnswer(page).getByRole('button', { name: 'Good response' }).waitFor();
+}
+
+/**
+ * A TCP forwarder in front of the server, so a test can restart the server (on a new port) while
+ * the page keeps the same origin — the way a real deployment's proxy hides a restart.
+ */
+export async function startForwarder(targetPort: number): Promise<{ port: number; setTarget(port: number): void; close(): Promise<void> }> {
+  let target = targetPort;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    setTarget(port) {
+      target = port;
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

@@ -4,8 +4,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishChunk, roleChunk, textChunk, usageChunk } from '../support/chunks.js';
 import type { FakeScript } from '../support/fake-upstream.js';
-import { launchBrowser, newContext } from '../support/browser.js';
-import { lastAnswer, openChat, sendMessage, startChatServer, waitForAnswerEnd, type ChatServer } from './chat-server.js';
+import { launchBrowser } from '../support/browser.js';
+import { lastAnswer, newUserContext, openChat, sendMessage, startChatServer, waitForAnswerEnd, type ChatServer } from './chat-server.js';
 
 /**
  * Hostile answers (security checklist items 33–38): script vectors, mXSS, beacons and image
@@ -36,7 +36,11 @@ afterAll(async () => {
   await new Promise((resolve) => beacon.close(resolve));
 });
 
-/** Each entry is one delta; the server forwards them as separate frames (25 ms apart). */
+/**
+ * Each entry is one delta; the server forwards them as separate frames (25 ms apart). The mXSS
+ * vectors with an unclosed <style> come last: in markdown an HTML block opened by <style> runs to
+ * its closing tag, so it (safely) swallows everything after it.
+ */
 function payloadDeltas(): string[] {
   const b = beaconOrigin;
   return [
@@ -45,9 +49,6 @@ function payloadDeltas(): string[] {
     '<img src=x on', 'error="window.__pwned=\'split\'">\n\n',
     '<svg onload="window.__pwned=\'svg\'"><circle r=5></circle></svg>\n\n',
     '<iframe srcdoc="<script>parent.__pwned=1</script>"></iframe>\n\n',
-    `<math><mtext><table><mglyph><style><img src=x onerror="window.__pwned='math'">\n\n`,
-    `<form><math><mtext></form><form><mglyph><style></math><img src onerror="window.__pwned='form'">\n\n`,
-    `<noscript><p title="</noscript><img src=x onerror=window.__pwned='noscript'>"></noscript>\n\n`,
     '<a href="javascript:window.__pwned=\'href\'">html link</a>\n\n',
     '[upper](JaVaScRiPt:window.__pwned=1) and [tab](java&#x09;script:window.__pwned=1) and ',
     '[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==) and [vb](vbscript:msgbox)\n\n',
@@ -66,7 +67,10 @@ function payloadDeltas(): string[] {
     `${'<div>'.repeat(300)}deep${'</div>'.repeat(300)}\n\n`,
     `[https://good.example](${b}/spoofed) and [long](https://example.com/${'a'.repeat(3000)})\n\n`,
     '```html\n<img src=x onerror="window.__pwned=\'fence\'">\n',
-    '```\n\nLast line.',
+    '```\n\nLast line before the mXSS tail.\n\n',
+    `<noscript><p title="</noscript><img src=x onerror=window.__pwned='noscript'>"></noscript>\n\n`,
+    `<math><mtext><table><mglyph><style><img src=x onerror="window.__pwned='math'">\n\n`,
+    `<form><math><mtext></form><form><mglyph><style></math><img src onerror="window.__pwned='form'">\n\n`,
   ];
 }
 
@@ -83,7 +87,7 @@ interface Observed {
 }
 
 async function renderHostileAnswer(bypassCSP: boolean): Promise<Observed> {
-  const context = await newContext(browser, { bypassCSP });
+  const context = await newUserContext(browser, { bypassCSP });
   const page = await openChat(context, chat.url);
   const observed: Observed = { foreignRequests: [], dialogs: [], page, context };
   const ownOrigin = new URL(chat.url).origin;
@@ -184,19 +188,17 @@ describe.each([
     const body = lastAnswer(observed.page).locator('.markdown');
     expect(await body.locator('pre code').textContent()).toBe('<img src=x onerror="window.__pwned=\'fence\'">\n');
     expect(await body.textContent()).toContain('Intro paragraph.');
-    expect(await body.textContent()).toContain('Last line.');
+    expect(await body.textContent()).toContain('Last line before the mXSS tail.');
   });
 });
 
 describe('the sanitizer in the page', () => {
   it('is a current DOMPurify (3.3.2 or later)', async () => {
-    const context = await newContext(browser);
+    const context = await newUserContext(browser);
     try {
       const page = await openChat(context, chat.url);
-      const version = await page.evaluate(async () => {
-        const vendor = (await import('/static/vendor.js' as string)) as { DOMPurify: { version: string } };
-        return vendor.DOMPurify.version;
-      });
+      // A string, so the test runner does not rewrite the dynamic import for Node.
+      const version = (await page.evaluate("import('/static/vendor.js').then((vendor) => vendor.DOMPurify.version)")) as string;
       const [major, minor, patch] = version.split('.').map(Number);
       expect(major! * 1e6 + minor! * 1e3 + patch!).toBeGreaterThanOrEqual(3_003_002);
     } finally {

@@ -2,8 +2,19 @@ import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-c
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { answerChunks } from '../support/chunks.js';
 import { scriptFromChunks } from '../support/fake-upstream.js';
-import { launchBrowser, newContext } from '../support/browser.js';
-import { lastAnswer, openChat, sendMessage, startChatServer, waitForAnswerEnd, waitForReady, type ChatServer } from './chat-server.js';
+import { launchBrowser } from '../support/browser.js';
+import {
+  lastAnswer,
+  lastAnswerText,
+  newUserContext,
+  openChat,
+  sendMessage,
+  startChatServer,
+  startForwarder,
+  waitForAnswerEnd,
+  waitForReady,
+  type ChatServer,
+} from './chat-server.js';
 
 /**
  * Connections that drop, tabs that compete, servers that restart. The page's socket is routed
@@ -30,7 +41,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  context = await newContext(browser);
+  context = await newUserContext(browser);
 });
 
 afterEach(async () => {
@@ -82,7 +93,7 @@ describe('reconnecting', () => {
     await expect.poll(() => page.getByText('Offline — reconnecting…').isVisible()).toBe(true);
 
     await waitForAnswerEnd(page);
-    expect(await lastAnswer(page).locator('.markdown').textContent()).toBe(words);
+    expect(await lastAnswerText(page)).toBe(words);
     expect(await page.locator('[data-role="assistant"]').count()).toBe(1);
     expect(await page.locator('[data-role="user"]').count()).toBe(1);
     await expect.poll(() => page.locator('.connection-state').isVisible()).toBe(false);
@@ -101,7 +112,7 @@ describe('reconnecting', () => {
     await page.reload();
     await waitForReady(page);
     await expect.poll(() => page.locator('[data-role="user"]').last().textContent()).toContain('Before the reload');
-    await expect.poll(() => lastAnswer(page).locator('.markdown').textContent()).toBe('Remember this answer.');
+    await expect.poll(() => lastAnswerText(page)).toBe('Remember this answer.');
     expect(await page.locator('[data-role="assistant"]').count()).toBe(1);
   });
 });
@@ -127,29 +138,32 @@ describe('two tabs', () => {
     chat.upstream.enqueue(scriptFromChunks(answerChunks('Back in the first tab.'), { delayMs: 5 }));
     await sendMessage(first, 'Am I back?');
     await waitForAnswerEnd(first);
-    expect(await lastAnswer(first).locator('.markdown').textContent()).toBe('Back in the first tab.');
+    expect(await lastAnswerText(first)).toBe('Back in the first tab.');
   });
 });
 
 describe('server restart', () => {
   it('explains the restart, reconnects on its own once the server is back, and stays usable', async () => {
     const doomed = await startChatServer();
-    const port = String(doomed.server.port);
-    const page = await openChat(context, doomed.url);
-    await doomed.close();
-    const banner = page.locator('.banner');
-    await expect.poll(() => banner.textContent()).toContain('restarting');
-
-    const revived = await startChatServer({ PORT: port });
+    const forwarder = await startForwarder(doomed.server.port);
+    let revived: ChatServer | null = null;
     try {
+      const page = await openChat(context, `http://127.0.0.1:${forwarder.port}`);
+      await doomed.close();
+      const banner = page.locator('.banner');
+      await expect.poll(() => banner.textContent()).toContain('restarting');
+
+      revived = await startChatServer();
+      forwarder.setTarget(revived.server.port);
       await expect.poll(() => banner.isVisible(), { timeout: 15_000 }).toBe(false);
       await waitForReady(page);
       revived.upstream.enqueue(scriptFromChunks(answerChunks('Alive again.'), { delayMs: 5 }));
       await sendMessage(page, 'Are you back?');
       await waitForAnswerEnd(page);
-      expect(await lastAnswer(page).locator('.markdown').textContent()).toBe('Alive again.');
+      expect(await lastAnswerText(page)).toBe('Alive again.');
     } finally {
-      await revived.close();
+      await forwarder.close();
+      await revived?.close();
     }
   });
 });

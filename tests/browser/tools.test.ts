@@ -2,8 +2,18 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { answerChunks, toolCallAnswerChunks } from '../support/chunks.js';
 import { scriptFromChunks } from '../support/fake-upstream.js';
-import { launchBrowser, newContext } from '../support/browser.js';
-import { lastAnswer, openChat, sendMessage, startChatServer, waitForAnswerEnd, waitForReady, type ChatServer } from './chat-server.js';
+import { launchBrowser } from '../support/browser.js';
+import {
+  lastAnswer,
+  lastAnswerText,
+  newUserContext,
+  openChat,
+  sendMessage,
+  startChatServer,
+  waitForAnswerEnd,
+  waitForReady,
+  type ChatServer,
+} from './chat-server.js';
 
 /** Tool and data-source selection, its lock, and how tool calls and their rich results look. */
 
@@ -25,7 +35,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  context = await newContext(browser);
+  context = await newUserContext(browser);
 });
 
 afterEach(async () => {
@@ -86,7 +96,7 @@ describe('tool calls', () => {
     expect(await tool.locator('details').evaluate((details) => (details as HTMLDetailsElement).open)).toBe(false);
     await tool.locator('summary').click();
     await expect.poll(() => tool.locator('.tool-result').textContent()).toContain('42');
-    expect(await lastAnswer(page).locator('.markdown').last().textContent()).toBe('The answer is 42.');
+    expect(await lastAnswerText(page)).toBe('The answer is 42.');
   });
 
   it('renders a table result that sorts by column when a header is clicked', async () => {
@@ -162,7 +172,7 @@ describe('rich tool results drawn by the page', () => {
     chat.upstream.enqueue(scriptFromChunks(answerChunks('More details.'), { delayMs: 5 }));
     await page.getByRole('button', { name: 'Tell me more' }).click();
     await expect.poll(() => page.locator('[data-role="user"]').last().textContent()).toContain('Please tell me more');
-    await expect.poll(() => lastAnswer(page).locator('.markdown').last().textContent()).toBe('More details.');
+    await expect.poll(() => lastAnswerText(page)).toBe('More details.');
   });
 
   it('shows code with its output, as text', async () => {
