@@ -29,7 +29,7 @@ export function readyEvent(ctx: AppContext, state: ConnectionState, session: Ses
 /** A new session with the user's permitted defaults: the default model, every permitted tool and data source. */
 export function createSession(ctx: AppContext, user: string, preferredModel?: string): Session {
   const permitted = (name: string) => ctx.policy.canUseModel(user, name) && ctx.models.isAvailable(name);
-  const candidates = [preferredModel, ctx.env.DEFAULT_MODEL, ...ctx.models.list().map((m) => m.name)];
+  const candidates = [preferredModel, ctx.env.DEFAULT_MODEL, ctx.models.defaultModel(), ...ctx.models.list().map((m) => m.name)];
   // With nothing usable, the session still opens (on the default) and a send explains why it cannot answer.
   const model = candidates.find((name): name is string => !!name && permitted(name)) ?? ctx.models.defaultModel(ctx.env.DEFAULT_MODEL);
   const session = ctx.sessions.create(user, model);

@@ -24,7 +24,8 @@ export class BasicMathTool extends Tool {
   readonly inputSchema = z.object({
     expression: z.string().min(1).max(MAX_EXPRESSION).describe('The expression to evaluate, e.g. "sqrt(2) * 10"'),
   });
-  override readonly timeoutMs = 2000;
+  // Generous because the first call may wait for mathjs to load in the worker (about a second, more under load).
+  override readonly timeoutMs = 10_000;
 
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
@@ -33,9 +34,10 @@ export class BasicMathTool extends Tool {
   protected async run(input: { expression: string }, ctx: ToolContext): Promise<ToolResult> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
+    let onAbort = () => {};
     const reply = await new Promise<{ ok: boolean; result?: string; error?: string }>((resolve, reject) => {
       this.pending.set(id, { resolve });
-      const onAbort = () => {
+      onAbort = () => {
         this.pending.delete(id);
         // The evaluation may be stuck in a loop: only terminating the worker stops it.
         this.killWorker();
@@ -43,7 +45,7 @@ export class BasicMathTool extends Tool {
       };
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       worker.postMessage({ id, expression: input.expression });
-    });
+    }).finally(() => ctx.signal.removeEventListener('abort', onAbort));
     if (!reply.ok) throw new ToolError(`Cannot evaluate "${input.expression}": ${reply.error ?? 'unknown error'}`, 'TOOL_BAD_ARGUMENTS');
     const result = (reply.result ?? '').slice(0, MAX_RESULT);
     return { content: `${input.expression} = ${result}` };
@@ -70,6 +72,16 @@ export class BasicMathTool extends Tool {
     worker.on('exit', () => fail('the evaluator stopped'));
     this.worker = worker;
     return worker;
+  }
+
+  /** Loads mathjs in the worker at boot (about a second), so the first call does not pay for it. */
+  override async start(): Promise<void> {
+    const worker = this.ensureWorker();
+    await new Promise<void>((resolve) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve: () => resolve() });
+      worker.postMessage({ id, expression: '1' });
+    });
   }
 
   private killWorker(): void {

@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { Tool, type ToolContext, type ToolResult } from './tool.js';
 import { detectIsolation, type SandboxIsolation } from './python/isolation.js';
-import { buildLaunchSpec, rssCapMb } from './python/launch-spec.js';
+import { buildLaunchSpec, buildSnapshotArgv, rssCapMb, type SandboxLimits } from './python/launch-spec.js';
 import { buildView } from './python/result-format.js';
 import { SandboxPool } from './python/sandbox-pool.js';
+import { makeInterpreterSnapshot, type InterpreterSnapshot } from './python/snapshot.js';
 
 export interface CodeExecutionOptions {
   /** Wall-clock limit per call; the interpreter is killed when it passes. */
@@ -27,6 +28,8 @@ export type CodeExecutionReadiness = {
   isolation: SandboxIsolation['level'];
   pidNamespace: boolean;
   parentDeathSignal: boolean;
+  /** New interpreters restore a start-up snapshot instead of loading Pyodide from scratch. */
+  snapshot: boolean;
   memoryCapMb: number;
   processMemoryCapMb: number;
   warm: number;
@@ -36,6 +39,7 @@ export type CodeExecutionReadiness = {
 /** The longest program accepted; also the code ui's limit. */
 const MAX_CODE_CHARS = 100_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
+const SNAPSHOT_TIMEOUT_MS = 120_000;
 
 const inputSchema = z.object({
   code: z.string().min(1).max(MAX_CODE_CHARS).describe('Python 3 source code to run.'),
@@ -52,6 +56,7 @@ export class CodeExecutionTool extends Tool<typeof inputSchema> {
   readonly description: string;
   private isolation: SandboxIsolation | undefined;
   private pool: SandboxPool | undefined;
+  private snapshot: InterpreterSnapshot | undefined;
   private starting: Promise<void> | undefined;
   private stopped = false;
 
@@ -84,6 +89,7 @@ export class CodeExecutionTool extends Tool<typeof inputSchema> {
   }
 
   private async startOnce(): Promise<void> {
+    if (this.stopped) throw new Error('code_execution has been stopped.');
     const isolation = await detectIsolation({ useNamespaces: this.options.useNamespaces ?? true });
     const facts = { isolation: isolation.level, pidNamespace: isolation.pidNamespace, parentDeathSignal: isolation.parentDeathSignal };
     if (isolation.level !== 'netns') {
@@ -99,7 +105,9 @@ export class CodeExecutionTool extends Tool<typeof inputSchema> {
       this.log.info(facts, 'python sandbox isolation');
     }
     this.isolation = isolation;
-    const spec = buildLaunchSpec(isolation, { memoryMb: this.options.memoryMb, outputMaxBytes: this.options.outputMaxBytes });
+    const limits: SandboxLimits = { memoryMb: this.options.memoryMb, outputMaxBytes: this.options.outputMaxBytes };
+    this.snapshot = await this.makeSnapshot(isolation, limits);
+    const spec = buildLaunchSpec(isolation, limits, this.snapshot?.path);
     const pool = new SandboxPool(
       spec,
       { warmTarget: this.options.warmPool, idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS },
@@ -109,9 +117,31 @@ export class CodeExecutionTool extends Tool<typeof inputSchema> {
     try {
       await pool.start();
     } catch (err) {
-      await pool.stop();
-      this.pool = undefined;
+      await this.release();
       throw new Error(`code_execution: the Python sandbox could not be started: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Kills every child, then deletes the snapshot they may read. */
+  private async release(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.stop();
+    this.snapshot?.dispose();
+    this.snapshot = undefined;
+  }
+
+  /** Optional speed-up: without a snapshot every interpreter does a full load, which is only slower. */
+  private async makeSnapshot(isolation: SandboxIsolation, limits: SandboxLimits): Promise<InterpreterSnapshot | undefined> {
+    const started = Date.now();
+    try {
+      const maxBytes = (limits.memoryMb + 64) * 2 ** 20;
+      const snapshot = await makeInterpreterSnapshot(buildSnapshotArgv(isolation, limits), maxBytes, SNAPSHOT_TIMEOUT_MS);
+      this.log.info({ ms: Date.now() - started }, 'python sandbox: interpreter snapshot ready');
+      return snapshot;
+    } catch (err) {
+      this.log.warn({ err }, 'python sandbox: no interpreter snapshot; every interpreter will load Pyodide in full');
+      return undefined;
     }
   }
 
@@ -121,7 +151,9 @@ export class CodeExecutionTool extends Tool<typeof inputSchema> {
 
   override async stop(): Promise<void> {
     this.stopped = true;
-    await this.pool?.stop();
+    // A start in progress would otherwise create a pool after this returns.
+    await this.starting?.catch(() => {});
+    await this.release();
   }
 
   override readiness(): CodeExecutionReadiness | undefined {
@@ -130,6 +162,7 @@ export class CodeExecutionTool extends Tool<typeof inputSchema> {
       isolation: this.isolation.level,
       pidNamespace: this.isolation.pidNamespace,
       parentDeathSignal: this.isolation.parentDeathSignal,
+      snapshot: this.snapshot !== undefined,
       memoryCapMb: this.options.memoryMb,
       processMemoryCapMb: rssCapMb(this.options.memoryMb),
       warm: this.pool?.warmReady ?? 0,

@@ -108,7 +108,6 @@ export abstract class Tool<Schema extends z.ZodObject = z.ZodObject> {
     } finally {
       clearTimeout(timer);
       ctx.signal.removeEventListener('abort', onOuterAbort);
-      if (!controller.signal.aborted) controller.abort(new AppError('TOOL_FAILED', 'finished'));
     }
   }
 

@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  context = await newUserContext(browser, { acceptDownloads: true });
+  context = await newUserContext(browser);
   page = await openChat(context, chat.url);
 });
 
@@ -238,14 +238,24 @@ describe('feedback, export and new chat', () => {
   });
 
   it('exports the transcript as a text download', async () => {
-    chat.upstream.enqueue(scriptFromChunks(answerChunks('Exported answer text.'), { delayMs: 5 }));
-    await sendMessage(page, 'Please export me');
-    await waitForAnswerEnd(page);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
-    expect(download.suggestedFilename()).toMatch(/\.txt$/);
-    const content = await readFile((await download.path())!, 'utf8');
-    expect(content).toContain('Please export me');
-    expect(content).toContain('Exported answer text.');
+    // Chromium cancels downloads in contexts with extra HTTP headers, so this one is the TEST_MODE user.
+    const anonymous = await newContext(browser, { acceptDownloads: true });
+    try {
+      const exportPage = await openChat(anonymous, chat.url);
+      chat.upstream.enqueue(scriptFromChunks(answerChunks('Exported answer text.'), { delayMs: 5 }));
+      await sendMessage(exportPage, 'Please export me');
+      await waitForAnswerEnd(exportPage);
+      const [download] = await Promise.all([
+        exportPage.waitForEvent('download'),
+        exportPage.getByRole('button', { name: 'Export' }).click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(/\.txt$/);
+      const content = await readFile((await download.path())!, 'utf8');
+      expect(content).toContain('Please export me');
+      expect(content).toContain('Exported answer text.');
+    } finally {
+      await anonymous.close();
+    }
   });
 
   it('starts a new chat with an empty conversation', async () => {

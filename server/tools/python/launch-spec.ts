@@ -16,7 +16,7 @@ export interface SandboxLimits {
 const JS_HEAP_MB = 128;
 /** Node + Pyodide code and runtime outside the wasm heap and the JS heap (measured ~170 MB idle). */
 const RUNTIME_OVERHEAD_MB = 256;
-const START_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = 60_000;
 const WASM_PAGE_BYTES = 64 * 1024;
 
 /** Resolved from this file so it works from server/ (tsx, vitest) and from dist/server/ (tsc output). */
@@ -29,8 +29,8 @@ export function rssCapMb(memoryMb: number): number {
 
 /**
  * The full command line of a sandbox child. Each flag is a fence:
- * - the permission model: reads only Pyodide's files and the child's own directory; no writes,
- *   no child processes, no worker threads, no WASI, no native addons;
+ * - the permission model: reads only Pyodide's files, the child's own directory and the snapshot;
+ *   no writes, no child processes, no worker threads, no WASI, no native addons;
  * - no `eval`/`Function` from strings, so a JS object that leaks into Python cannot be turned into
  *   `process` through `constructor.constructor('return process')`;
  * - no `fetch`/`WebSocket` globals;
@@ -38,17 +38,12 @@ export function rssCapMb(memoryMb: number): number {
  *   a MemoryError inside Python instead of host memory (`prlimit --as` cannot be used: V8
  *   reserves huge virtual ranges for wasm and fails to start under it).
  */
-export function buildLaunchSpec(isolation: SandboxIsolation, limits: SandboxLimits): LaunchSpec {
-  const settings: ChildSettings = {
-    pyodideUrl: pathToFileURL(PYODIDE_ENTRY).href,
-    outputMaxBytes: limits.outputMaxBytes,
-    resultMaxChars: limits.outputMaxBytes,
-    chartMaxChars: CHART_MAX_CHARS,
-  };
+function childArgv(isolation: SandboxIsolation, limits: SandboxLimits, settings: ChildSettings): string[] {
+  const readable = [`${dirname(PYODIDE_ENTRY)}/`, `${dirname(CHILD_SCRIPT)}/`];
+  if (settings.snapshotPath) readable.push(settings.snapshotPath);
   const nodeArgs = [
     '--experimental-permission',
-    `--allow-fs-read=${dirname(PYODIDE_ENTRY)}/`,
-    `--allow-fs-read=${dirname(CHILD_SCRIPT)}/`,
+    ...readable.map((path) => `--allow-fs-read=${path}`),
     '--no-addons',
     '--disallow-code-generation-from-strings',
     '--no-experimental-fetch',
@@ -58,10 +53,31 @@ export function buildLaunchSpec(isolation: SandboxIsolation, limits: SandboxLimi
     CHILD_SCRIPT,
     JSON.stringify(settings),
   ];
+  return [...isolation.launcherPrefix, process.execPath, ...nodeArgs];
+}
+
+function settingsFor(mode: ChildSettings['mode'], limits: SandboxLimits, snapshotPath?: string): ChildSettings {
   return {
-    argv: [...isolation.launcherPrefix, process.execPath, ...nodeArgs],
+    mode,
+    pyodideUrl: pathToFileURL(PYODIDE_ENTRY).href,
+    ...(snapshotPath ? { snapshotPath } : {}),
+    outputMaxBytes: limits.outputMaxBytes,
+    resultMaxChars: limits.outputMaxBytes,
+    chartMaxChars: CHART_MAX_CHARS,
+  };
+}
+
+/** A child that serves requests; with `snapshotPath` it restores that memory instead of loading. */
+export function buildLaunchSpec(isolation: SandboxIsolation, limits: SandboxLimits, snapshotPath?: string): LaunchSpec {
+  return {
+    argv: childArgv(isolation, limits, settingsFor('serve', limits, snapshotPath)),
     maxFrameBytes: maxFrameBytes(limits.outputMaxBytes),
     rssCapBytes: rssCapMb(limits.memoryMb) * 2 ** 20,
     startTimeoutMs: START_TIMEOUT_MS,
   };
+}
+
+/** A child that loads Pyodide, writes its memory snapshot to stdout and exits. */
+export function buildSnapshotArgv(isolation: SandboxIsolation, limits: SandboxLimits): string[] {
+  return childArgv(isolation, limits, settingsFor('snapshot', limits));
 }

@@ -20,7 +20,10 @@ export function maxFrameBytes(outputMaxBytes: number): number {
 
 /** Settings passed to the child as argv[2]. */
 export interface ChildSettings {
+  mode: 'serve' | 'snapshot';
   pyodideUrl: string;
+  /** Interpreter memory to restore instead of a full load (serve mode). */
+  snapshotPath?: string;
   outputMaxBytes: number;
   resultMaxChars: number;
   chartMaxChars: number;
@@ -46,6 +49,8 @@ export const resultFrame = z.object({
 });
 
 export const childFrame = z.discriminatedUnion('type', [readyFrame, fatalFrame, resultFrame]);
+/** Snapshot mode only: announces `bytes` raw bytes of interpreter memory that follow the line. */
+export const snapshotFrame = z.object({ type: z.literal('snapshot'), bytes: z.number().int().positive() });
 
 export type ChildFrame = z.infer<typeof childFrame>;
 export type ResultFrame = z.infer<typeof resultFrame>;

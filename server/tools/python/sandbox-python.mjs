@@ -20,6 +20,11 @@ def _galaxy_build_sandbox(result_max_chars, chart_max_chars):
     globals().pop('_galaxy_build_sandbox', None)
     # Pyodide fills '_' with the child script's host path; the environment must say nothing of the host.
     os.environ.pop('_', None)
+    # A restored snapshot carries the random state of the process that made it: without a reseed
+    # from this process's own entropy, every session would draw the same "random" numbers.
+    import random, tempfile
+    random.seed()
+    tempfile._name_sequence = None
 
     bridge_roots = frozenset({
         'js', 'pyodide_js', 'pyodide', '_pyodide', '_pyodide_core', 'pyodide_http',

@@ -1,0 +1,18 @@
+import { launchBrowser } from './tests/support/browser.js';
+import { startChatServer, newUserContext, openChat, sendMessage, waitForAnswerEnd } from './tests/browser/chat-server.js';
+import { answerChunks, toolCallAnswerChunks } from './tests/support/chunks.js';
+import { scriptFromChunks } from './tests/support/fake-upstream.js';
+const chat = await startChatServer();
+const browser = await launchBrowser();
+const ctx = await newUserContext(browser, { acceptDownloads: true });
+const page = await openChat(ctx, chat.url);
+page.on('console', m => console.log('console', m.text()));
+page.on('response', r => { if (r.url().includes('/api/')) console.log('resp', r.status(), r.url(), JSON.stringify(r.headers())); });
+chat.upstream.enqueue(scriptFromChunks(toolCallAnswerChunks({ id: 'call_math', name: 'basic_math', arguments: '{"expression":"6*7"}' }), { delayMs: 5 }), scriptFromChunks(answerChunks('The answer is 42.'), { delayMs: 5 }));
+page.on('websocket', ws => ws.on('framereceived', f => console.log('<<', String(f.payload).slice(0, 300))));
+await sendMessage(page, 'What is 6*7?');
+await waitForAnswerEnd(page);
+console.log(await page.locator('[data-role="tool"]').innerHTML());
+const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
+console.log('dl', download.url(), await download.failure());
+await browser.close(); await chat.close();
