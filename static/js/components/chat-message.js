@@ -20,7 +20,7 @@ export function chatMessage(message) {
       if (!name) return '';
       const model = sessionStore().models.find((candidate) => candidate.name === name);
       if (!model) return name;
-      return model.demo ? `${model.label} (demo)` : model.label;
+      return model.demo && !/\bdemo\b/i.test(model.label) ? `${model.label} (demo)` : model.label;
     },
     /** Three dots while the answer has started but no text or tool has arrived yet. */
     get isWaitingForText() {

@@ -14,7 +14,7 @@ export function modelPicker() {
 
     optionLabel(model) {
       let label = model.label || model.name;
-      if (model.demo) label += ' (demo)';
+      if (model.demo && !/\bdemo\b/i.test(label)) label += ' (demo)';
       if (!model.available) label += ` — unavailable${model.reason ? `: ${model.reason}` : ''}`;
       return label;
     },

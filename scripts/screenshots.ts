@@ -1,0 +1,115 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { startServer } from '../server/app.js';
+import { launchBrowser } from '../tests/support/browser.js';
+
+/**
+ * Saves screenshots of the chat page to screenshots/: desktop (1440×900) and phone (390×844), each
+ * mid-answer, with a finished answer containing a code block, and with a tool result. The server
+ * runs with the built-in demo model, so no key or network is needed.
+ *
+ *   npm run screenshots
+ */
+
+const OUT_DIR = resolve(import.meta.dirname, '..', 'screenshots');
+
+const VIEWPORTS: Array<{ name: string; options: BrowserContextOptions }> = [
+  { name: 'desktop', options: { viewport: { width: 1440, height: 900 } } },
+  { name: 'phone', options: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } },
+];
+
+const LLMS_YAML = [
+  'llms:',
+  '  - name: demo',
+  '    provider: demo',
+  '  - name: gpt-4o',
+  '    label: GPT-4o',
+  '    provider: openai',
+  '    api_key: ${GALAXY_SCREENSHOTS_UNSET_KEY}',
+  '    model_name: gpt-4o',
+  '',
+].join('\n');
+
+async function waitForReady(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const select = document.querySelector('select#model-select') as HTMLSelectElement | null;
+    return Boolean(select && !select.disabled && select.options.length > 0);
+  });
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+async function waitForIdle(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Stop' }).waitFor({ state: 'hidden', timeout: 30_000 });
+  await page.waitForTimeout(300);
+}
+
+async function shoot(page: Page, file: string): Promise<void> {
+  await page.screenshot({ path: join(OUT_DIR, file) });
+  console.log(`  saved screenshots/${file}`);
+}
+
+async function captureViewport(browser: Browser, baseUrl: string, name: string, options: BrowserContextOptions): Promise<void> {
+  // Each viewport is its own person (the proxy header), so each starts from an empty chat.
+  const context = await browser.newContext({ ...options, extraHTTPHeaders: { 'X-EMAIL-USER': `${name}@example.com` } });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/`);
+    await waitForReady(page);
+    await shoot(page, `${name}-empty.png`);
+
+    await send(page, 'Explain how streaming markdown rendering works in a chat page.');
+    await page.waitForFunction(() => {
+      const answer = [...document.querySelectorAll('[data-role="assistant"] .markdown')].pop();
+      return (answer?.textContent ?? '').length > 160;
+    });
+    await shoot(page, `${name}-mid-answer.png`);
+    await waitForIdle(page);
+    await shoot(page, `${name}-code-block.png`);
+
+    await send(page, 'Show the 5 latest sales orders');
+    await waitForIdle(page);
+    await shoot(page, `${name}-tool-table.png`);
+  } finally {
+    await context.close();
+  }
+}
+
+async function main(): Promise<void> {
+  await mkdir(OUT_DIR, { recursive: true });
+  const workDir = await mkdtemp(join(tmpdir(), 'galaxy-screenshots-'));
+  const llmsFile = join(workDir, 'llms.yml');
+  await writeFile(llmsFile, LLMS_YAML);
+  const server = await startServer({
+    env: {
+      PORT: '0',
+      TEST_MODE: 'true',
+      LOG_LEVEL: 'warn',
+      APP_NAME: 'Galaxy Chat',
+      LLM_CONFIG_FILE: llmsFile,
+      DEFAULT_MODEL: 'demo',
+      LOGS_DIR: join(workDir, 'logs'),
+      DATA_DIR: join(workDir, 'data'),
+      CODE_WARM_POOL: '0',
+    },
+  });
+  const browser = await launchBrowser();
+  try {
+    for (const { name, options } of VIEWPORTS) await captureViewport(browser, server.url, name, options);
+  } finally {
+    await browser.close();
+    await server.close();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
