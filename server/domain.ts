@@ -45,6 +45,10 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
     maxResultChars: env.TOOL_RESULT_MAX_CHARS,
   });
 
+  // When operators require the sandbox's network isolation, a missing namespace must stop the boot,
+  // not surface later as a failing tool: start the tools before listening.
+  if (env.CODE_REQUIRE_NETNS) await tools.start();
+
   return {
     models,
     tools,
@@ -55,6 +59,7 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
         .checkAll({ timeoutMs: env.LLM_PING_TIMEOUT_MS, skip: env.DISABLE_LLM_CALLS })
         .then(() => ctx.log.info({ models: models.readiness() }, 'model check finished'))
         .catch((err: unknown) => ctx.log.error({ err }, 'model check failed'));
+      if (env.CODE_REQUIRE_NETNS) return;
       void tools
         .start()
         .then(() => ctx.log.info({ tools: tools.readiness() }, 'tools ready'))

@@ -108,7 +108,6 @@ export const envSchema = z.object({
   MAX_BAD_FRAMES: int(20, 1, 10_000),
   MAX_CONCURRENT_TURNS_PER_USER: int(1, 1, 100),
   MAX_MESSAGE_CHARS: int(32_000, 1, 1_000_000),
-  MAX_HTTP_BODY_BYTES: int(64 * 1024, 1024, 16 * 1024 * 1024),
   // Turns and streaming
   THINKING_INTERVAL_MS: int(5000, 50, 600_000),
   TURN_TIMEOUT_MS: int(300_000, 1000, 3_600_000),

@@ -118,3 +118,18 @@ describe('connection lifetime hazards', () => {
     expect(g.upstream.aborts).toBe(aborts + 1);
   });
 });
+
+describe('connections per peer address', () => {
+  it('refuses upgrades beyond WS_MAX_CONNECTIONS_PER_IP with 429', async () => {
+    const tight = await startGalaxy({ env: { WS_MAX_CONNECTIONS_PER_IP: '2' } });
+    try {
+      const a = await tight.connect({ email: 'ip1@example.com' });
+      const b = await tight.connect({ email: 'ip2@example.com' });
+      await expect(tight.connect({ email: 'ip3@example.com' })).rejects.toMatchObject({ status: 429 });
+      a.close();
+      b.close();
+    } finally {
+      await tight.close();
+    }
+  });
+});
