@@ -59,7 +59,12 @@ export function registerPageRoutes(app: TemplatedApp, ctx: AppContext): void {
   app.get(
     '/static/*',
     authenticated(ctx, (reply, request) => {
-      const path = decodeURIComponent(request.url.slice('/static/'.length));
+      let path: string;
+      try {
+        path = decodeURIComponent(request.url.slice('/static/'.length));
+      } catch {
+        throw new AppError('NOT_FOUND');
+      }
       const asset = path === 'vendor.js' ? vendor.module : files.get(path);
       if (!asset) throw new AppError('NOT_FOUND');
       sendAsset(reply, request, asset, 'no-cache');
