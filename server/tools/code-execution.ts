@@ -24,6 +24,7 @@ export interface CodeExecutionOptions {
   useNamespaces?: boolean;
 }
 
+/** What /ready shows. A type alias, not an interface, so it fits the base class's Record<string, unknown>. */
 export type CodeExecutionReadiness = {
   isolation: SandboxIsolation['level'];
   pidNamespace: boolean;
@@ -175,7 +176,6 @@ export class CodeExecutionTool extends Tool<typeof inputSchema> {
     await this.start();
     const pool = this.pool;
     if (!pool) throw new Error('code_execution is not started.');
-    ctx.progress?.('Running Python…');
     const { reply, previousInterpreterLost } = await pool.run(ctx.sessionId, input.code, ctx.signal);
     return buildView(input.code, reply, previousInterpreterLost);
   }

@@ -5,9 +5,11 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeExecutionTool } from '../../server/tools/code-execution.js';
 import { detectIsolation } from '../../server/tools/python/isolation.js';
-import { buildLaunchSpec } from '../../server/tools/python/launch-spec.js';
+import type { SandboxIsolation } from '../../server/tools/python/isolation.js';
+import { buildLaunchSpec, buildSnapshotArgv } from '../../server/tools/python/launch-spec.js';
 import { childrenOf, processTree } from '../../server/tools/python/process-tree.js';
 import { SandboxProcess } from '../../server/tools/python/sandbox-process.js';
+import { makeInterpreterSnapshot, type InterpreterSnapshot } from '../../server/tools/python/snapshot.js';
 import type { ToolContext, ToolOutcome } from '../../server/tools/tool.js';
 
 /** Process lifetimes: warm pool, dispose, timeout, stop, parent death, watchdogs, fallback isolation. */
@@ -126,10 +128,21 @@ describe('code_execution: process lifetimes', SLOW, () => {
   });
 });
 
-describe('code_execution: the child never outlives the server', SLOW, () => {
+describe('code_execution: sandbox processes outside the pool', SLOW, () => {
+  const limits = { memoryMb: 512, outputMaxBytes: 4096 };
+  let isolation: SandboxIsolation;
+  let snapshot: InterpreterSnapshot;
+
+  beforeAll(async () => {
+    isolation = await detectIsolation({ useNamespaces: true });
+    // One full Pyodide load; every child below restores from it in a fraction of the time.
+    snapshot = await makeInterpreterSnapshot(buildSnapshotArgv(isolation, limits), 600 * 2 ** 20, 120_000);
+  }, 120_000);
+
+  afterAll(() => snapshot?.dispose());
+
   it('dies with a SIGKILLed parent, whether idle or busy in Python', async () => {
-    const isolation = await detectIsolation({ useNamespaces: true });
-    const spec = buildLaunchSpec(isolation, { memoryMb: 128, outputMaxBytes: 4096 });
+    const spec = buildLaunchSpec(isolation, limits, snapshot.path);
     // A stand-in server: starts two sandboxes exactly as the pool does, makes one busy, reports pids.
     const server = [
       "const { spawn } = await import('node:child_process');",
@@ -151,12 +164,9 @@ describe('code_execution: the child never outlives the server', SLOW, () => {
     parent.kill('SIGKILL');
     await until(() => trees.every((pid) => !isRunning(pid)), 'both sandboxes to die with their parent', 10_000);
   });
-});
 
-describe('code_execution: watchdogs on the parent side', SLOW, () => {
   it('kills an interpreter whose resident memory passes the cap', async () => {
-    const isolation = await detectIsolation({ useNamespaces: true });
-    const spec = buildLaunchSpec(isolation, { memoryMb: 512, outputMaxBytes: 4096 });
+    const spec = buildLaunchSpec(isolation, limits, snapshot.path);
     // Python may use 512 MB of wasm memory, but the process as a whole is held to ~300 MB.
     const sandbox = new SandboxProcess({ ...spec, rssCapBytes: 300 * 2 ** 20 }, log);
     await sandbox.ready;
@@ -170,14 +180,14 @@ describe('code_execution: watchdogs on the parent side', SLOW, () => {
     const flood = "process.stdout.write('x'.repeat(50_000_000))";
     const sandbox = new SandboxProcess({ argv: [process.execPath, '-e', flood], maxFrameBytes: 1_000_000, rssCapBytes: 2 ** 40, startTimeoutMs: 30_000 }, log);
     const rssBefore = process.memoryUsage().rss;
-    await expect(sandbox.ready).rejects.toThrow(/misbehaved/);
+    await expect(sandbox.ready).rejects.toThrow('The Python sandbox could not be started.');
     expect(sandbox.endReason).toBe('protocol');
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(40 * 2 ** 20);
   });
 
   it('treats a frame that is not the protocol as a violation', async () => {
     const sandbox = new SandboxProcess({ argv: [process.execPath, '-e', "console.log('{\"type\":\"surprise\"}')"], maxFrameBytes: 1_000, rssCapBytes: 2 ** 40, startTimeoutMs: 30_000 }, log);
-    await expect(sandbox.ready).rejects.toThrow(/misbehaved/);
+    await expect(sandbox.ready).rejects.toThrow('The Python sandbox could not be started.');
     expect(sandbox.endReason).toBe('protocol');
   });
 });

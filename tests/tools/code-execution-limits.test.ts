@@ -3,16 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeExecutionTool } from '../../server/tools/code-execution.js';
 import type { ToolContext, ToolOutcome } from '../../server/tools/tool.js';
 
-/** Security checklist 22–24: CPU, memory and output limits, each followed by a working next call. */
+/**
+ * Security checklist 23–24: memory and output limits, each followed by a working next call. The time
+ * limit is generous here on purpose: building and printing 100 MB strings is slow on a busy machine,
+ * and these tests are about the caps, not the clock (code-execution-cpu.test.ts covers that).
+ */
 
 const log = pino({ level: 'silent' });
 const LIMITS = { timeoutMs: 60_000, maxResultChars: 1_000_000 };
 const OUTPUT_MAX = 65_536;
-const TIMEOUT_MS = 3_000;
+const TIMEOUT_MS = 60_000;
 const OPTIONS = { timeoutMs: TIMEOUT_MS, memoryMb: 256, outputMaxBytes: OUTPUT_MAX, requireNetns: false, warmPool: 1 };
 const SLOW = { timeout: 120_000 };
-const OUTPUT_STOPPED = `OutputLimitExceeded: the program wrote more than ${OUTPUT_MAX} bytes, so it was stopped and its output truncated.`;
-const FRESH_NOTE = "Note: this chat's previous Python interpreter was discarded because it was stopped (time limit reached or the run was cancelled)";
+const OUTPUT_STOPPED = `OutputLimitExceeded: output is limited to ${OUTPUT_MAX} bytes; the rest was discarded and the program was interrupted if it was still running.`;
 
 let tool: CodeExecutionTool;
 
@@ -48,28 +51,6 @@ afterAll(async () => {
   await tool.stop();
 });
 
-describe('code_execution: CPU limit (checklist 22)', SLOW, () => {
-  it.each([
-    ['a busy loop', 'while True: pass'],
-    ['a huge power', '10**10**7'],
-    ['catastrophic regex backtracking', "import re\nre.match(r'(a+)+$', 'a' * 40 + 'b')"],
-  ])('stops %s at the time limit with TOOL_TIMEOUT, and the next call works in a fresh interpreter', async (_name, code) => {
-    const session = `cpu-${code.length}`;
-    await warmInterpreterReady();
-    expect(await contentOf(session, 'marker = 1')).toBe('The code ran and produced no output and no value.');
-
-    const started = Date.now();
-    const outcome = await runPython(session, code);
-    expect(outcome).toMatchObject({ ok: false, code: 'TOOL_TIMEOUT', message: `code_execution was stopped after ${TIMEOUT_MS} ms.` });
-    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1_000);
-
-    await warmInterpreterReady();
-    const next = await contentOf(session, "'marker' in globals(), 1 + 1");
-    expect(next.startsWith(FRESH_NOTE)).toBe(true);
-    expect(next.endsWith('result:\n(False, 2)')).toBe(true);
-  });
-});
-
 describe('code_execution: memory limit (checklist 23)', SLOW, () => {
   const session = 'memory';
 
@@ -97,10 +78,8 @@ describe('code_execution: output caps (checklist 24)', SLOW, () => {
     expect(process.memoryUsage().rss - serverRssBefore).toBeLessThan(100 * 2 ** 20);
   });
 
-  it('stops an endless print loop promptly instead of running to the time limit', async () => {
-    const started = Date.now();
-    const content = await contentOf(session, "while True:\n    print('spam')");
-    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS);
+  it('stops an endless print loop by itself instead of running to the time limit', async () => {
+    const content = await contentOf(session, "while True:\n    print('spam')"); // a result, not TOOL_TIMEOUT
     const kept = 'spam\n'.repeat(OUTPUT_MAX).slice(0, OUTPUT_MAX); // exactly the first OUTPUT_MAX bytes
     expect(content).toBe(`stdout:\n${kept}\n[truncated]\n\nerror:\n${OUTPUT_STOPPED}`);
   });
@@ -112,6 +91,15 @@ describe('code_execution: output caps (checklist 24)', SLOW, () => {
 
   it('truncates a 100 MB repr returned as the value', async () => {
     expect(await contentOf(session, "'A' * 10**8")).toBe(`result:\n'${'A'.repeat(OUTPUT_MAX - 1)}\n[truncated]`);
+  });
+
+  it('survives overflows wherever the interrupt lands, keeping its state', async () => {
+    await contentOf(session, "marker = 'kept'");
+    for (const size of [OUTPUT_MAX + 1, OUTPUT_MAX + 100, 2 * OUTPUT_MAX]) {
+      const content = await contentOf(session, `print('A' * ${size})`);
+      expect(content).toBe(`stdout:\n${truncatedA}\n\nerror:\n${OUTPUT_STOPPED}`);
+    }
+    expect(await contentOf(session, 'marker')).toBe("result:\n'kept'");
   });
 
   it('keeps working after the floods', async () => {

@@ -14,7 +14,7 @@ export interface SandboxLimits {
 
 /** The child's JS heap: it only holds Pyodide's runtime and capped output, never Python data. */
 const JS_HEAP_MB = 128;
-/** Node + Pyodide code and runtime outside the wasm heap and the JS heap (measured ~170 MB idle). */
+/** Node + Pyodide code and runtime outside the wasm heap and the JS heap (measured ~170–210 MB idle). */
 const RUNTIME_OVERHEAD_MB = 256;
 const START_TIMEOUT_MS = 60_000;
 const WASM_PAGE_BYTES = 64 * 1024;

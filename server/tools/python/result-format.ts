@@ -52,7 +52,10 @@ export interface ToolView {
 export function buildView(code: string, reply: SandboxReply, previousInterpreterLost?: string): ToolView {
   const notes: string[] = [];
   if (previousInterpreterLost) {
-    notes.push(`Note: this chat's previous Python interpreter was discarded because ${previousInterpreterLost}; this code ran in a fresh one, so variables from earlier runs are gone.`);
+    notes.push(
+      `Note: this chat's previous Python interpreter was discarded because ${previousInterpreterLost}; ` +
+        'this code ran in a fresh one, so variables from earlier runs are gone.',
+    );
   }
   const described = describeReply(reply);
   const chart = chartFromReply(reply);

@@ -102,6 +102,7 @@ async function startInterpreter() {
   pyodide.setStdout(stdout.writer);
   pyodide.setStderr(stderr.writer);
 
+  const { PythonError } = pyodide.ffi;
   pyodide.runPython(SANDBOX_SETUP);
   const build = pyodide.globals.get('_galaxy_build_sandbox');
   const run = build(settings.resultMaxChars, settings.chartMaxChars);
@@ -117,15 +118,20 @@ async function startInterpreter() {
     try {
       reply = JSON.parse(run(code));
     } catch (err) {
-      // A JS-level failure (e.g. the wasm stack overflowed) leaves the interpreter unusable.
-      fatal = true;
-      reply = { result: null, chart: null, error: `The Python interpreter crashed: ${String(err?.message ?? err).slice(0, 2000)}` };
+      // A Python exception escaped the runner itself: the output-limit interrupt can land after the
+      // user's code, in the runner's own bookkeeping. The interpreter is intact; only the reply is lost.
+      // Anything else (e.g. the wasm stack overflowed) leaves the interpreter unusable.
+      fatal = !(err instanceof PythonError);
+      const detail = fatal ? `The Python interpreter crashed: ${String(err?.message ?? err).slice(0, 2000)}` : null;
+      reply = { result: null, chart: null, error: detail };
     }
     interrupt[0] = 0;
     const out = stdout.take();
     const err = stderr.take();
     if (outputLimitReached && (reply.error === null || /KeyboardInterrupt\s*$/.test(reply.error))) {
-      reply.error = `OutputLimitExceeded: the program wrote more than ${settings.outputMaxBytes} bytes, so it was stopped and its output truncated.`;
+      reply.error =
+        `OutputLimitExceeded: output is limited to ${settings.outputMaxBytes} bytes; the rest was discarded ` +
+        'and the program was interrupted if it was still running.';
     }
     return {
       type: 'result',
@@ -156,7 +162,9 @@ async function main() {
   const requests = createInterface({ input: process.stdin, crlfDelay: Infinity });
   // stdin closes when the parent exits or disposes this session: MUST NOT outlive it.
   requests.on('close', () => exitProcess(0));
+  let crashed = false;
   requests.on('line', (line) => {
+    if (crashed) return;
     let request;
     try {
       request = JSON.parse(line);
@@ -166,8 +174,15 @@ async function main() {
     if (typeof request?.code !== 'string' || typeof request?.id !== 'number') return;
     const frame = runCode(request.id, request.code);
     writeFrame(frame);
-    if (frame.fatal) stdoutStream.end(() => exitProcess(1));
+    if (frame.fatal) {
+      // NEVER run more code in a crashed interpreter: report, then exit.
+      crashed = true;
+      stdoutStream.end(() => exitProcess(1));
+    }
   });
+  // Pyodide still has queued start-up work (hundreds of ms) when loadPyodide resolves. Let it run
+  // first, so "ready" means a request is served at once rather than after that backlog.
+  await new Promise((resolve) => setTimeout(resolve, 0));
   writeFrame({ type: 'ready' });
 }
 

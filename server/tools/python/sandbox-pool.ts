@@ -18,6 +18,8 @@ export interface PoolRunResult {
 
 interface SessionSlot {
   process: SandboxProcess | undefined;
+  /** The current process has been given code, so it may hold state the session would lose with it. */
+  used: boolean;
   /** Why the session's last interpreter ended, until a new one has run code. */
   lost: string | undefined;
   /** Calls of one session run one after another, in arrival order. */
@@ -39,8 +41,9 @@ const MAX_REFILL_BACKOFF_MS = 30_000;
 /**
  * Interpreters per session plus a warm pool. Each session gets its own process (nothing is shared
  * between sessions or users); a process handed to a session never goes back to the pool. Warm
- * processes have already paid Pyodide's ~2 s load. Lifetime: every process this pool starts is
- * either warm, owned by exactly one session, or killed — `stop()` kills them all.
+ * processes have already paid the interpreter start (a snapshot restore, or a full ~3 s load).
+ * Lifetime: every process this pool starts is either warm, owned by exactly one session, or
+ * killed — `stop()` kills them all.
  */
 export class SandboxPool {
   private warm: SandboxProcess[] = [];
@@ -81,7 +84,7 @@ export class SandboxPool {
     if (this.stopped) return Promise.reject(new ToolError('The Python sandbox is shutting down.'));
     let slot = this.sessions.get(sessionId);
     if (!slot) {
-      slot = { process: undefined, lost: undefined, queue: Promise.resolve(), lastUsed: Date.now() };
+      slot = { process: undefined, used: false, lost: undefined, queue: Promise.resolve(), lastUsed: Date.now() };
       this.sessions.set(sessionId, slot);
     }
     const owner = slot;
@@ -110,14 +113,18 @@ export class SandboxPool {
   private async runInSlot(sessionId: string, slot: SessionSlot, code: string, signal: AbortSignal): Promise<PoolRunResult> {
     if (signal.aborted) throw signal.reason;
     if (slot.process && !slot.process.alive) {
-      slot.lost ??= LOST_BECAUSE[slot.process.endReason ?? 'exited'];
+      if (slot.used) slot.lost ??= LOST_BECAUSE[slot.process.endReason ?? 'exited'];
       slot.process = undefined;
     }
-    if (!slot.process) slot.process = this.takeWarm();
+    if (!slot.process) {
+      slot.process = this.takeWarm();
+      slot.used = false;
+    }
     const interpreter = slot.process;
     await untilReadyOrAborted(interpreter, signal);
     if (this.stopped || this.sessions.get(sessionId) !== slot) throw new ToolError('The Python session has ended.');
     slot.lastUsed = Date.now();
+    slot.used = true;
     try {
       const reply = await interpreter.run(code, signal);
       const lost = slot.lost;
@@ -187,7 +194,7 @@ export class SandboxPool {
       const interpreter = slot.process;
       if (!interpreter || interpreter.busy || now - slot.lastUsed < this.options.idleTimeoutMs) continue;
       slot.process = undefined;
-      slot.lost = LOST_BECAUSE.idle;
+      if (slot.used) slot.lost = LOST_BECAUSE.idle;
       void interpreter.kill();
     }
   }

@@ -7,7 +7,7 @@ import { ToolError } from '../tool.js';
 import { childFrame, LineSplitter, type ChildFrame, type SandboxReply } from './protocol.js';
 import { killTree, treeRssBytes } from './process-tree.js';
 
-/** Everything needed to start one child; built once by SandboxLauncher. */
+/** Everything needed to start one child (see launch-spec.ts). */
 export interface LaunchSpec {
   argv: string[];
   maxFrameBytes: number;
@@ -140,6 +140,7 @@ export class SandboxProcess {
 
   private onFrame(frame: ChildFrame): void {
     if (frame.type === 'ready') {
+      if (this.loaded) return this.die('protocol', 'announced itself twice');
       this.loaded = true;
       this.settleReady?.resolve();
       return;
@@ -178,7 +179,7 @@ export class SandboxProcess {
     if (!first) return;
     const level = reason === 'killed' || reason === 'exited' ? 'debug' : 'warn';
     this.log[level]({ pid, reason, detail, stderr: this.stderrTail || undefined }, 'python sandbox process ended');
-    const error = new ToolError(this.describeDeath(reason));
+    const error = new ToolError(this.loaded ? this.describeDeath(reason) : 'The Python sandbox could not be started.');
     this.settleReady?.reject(error);
     const pending = this.pending;
     this.pending = undefined;
@@ -188,12 +189,14 @@ export class SandboxProcess {
 
   private describeDeath(reason: DeathReason): string {
     switch (reason) {
-      case 'memory':
-        return `The program used more than the sandbox's memory limit (${Math.round(this.spec.rssCapBytes / 2 ** 20)} MB for the whole interpreter) and was stopped. Variables from earlier runs are gone.`;
+      case 'memory': {
+        const capMb = Math.round(this.spec.rssCapBytes / 2 ** 20);
+        return `The program used more than the sandbox's memory limit (${capMb} MB for the whole interpreter) and was stopped. Variables from earlier runs are gone.`;
+      }
       case 'protocol':
         return 'The Python sandbox misbehaved and was stopped. Variables from earlier runs are gone.';
-      case 'start-failed':
-        return 'The Python sandbox could not be started.';
+      case 'killed':
+        return 'The Python interpreter was stopped: its chat session ended or the server is shutting down.';
       default:
         return 'The Python interpreter stopped unexpectedly and was discarded. Variables from earlier runs are gone.';
     }
