@@ -132,6 +132,7 @@ export const envSchema = z.object({
   SQL_TIMEOUT_MS: int(5000, 100, 600_000),
   SQL_MAX_ROWS: int(200, 1, 100_000),
   SQL_MAX_BYTES: int(256 * 1024, 1024, 64 * 1024 * 1024),
+  SQL_MEMORY_MB: int(256, 64, 16_384),
   ACCESS_CONFIG_FILE: text('config/access.yml'),
   // Files
   LOGS_DIR: text('logs'),

@@ -22,6 +22,6 @@ export function createTools(env: Readonly<Env>, catalog: DataSourceCatalog, log:
       log.child({ tool: 'code_execution' }),
     ),
     new UserLookupTool(catalog),
-    new SqlQueryTool(catalog, { timeoutMs: env.SQL_TIMEOUT_MS, maxRows: env.SQL_MAX_ROWS, maxBytes: env.SQL_MAX_BYTES }),
+    new SqlQueryTool(catalog, { timeoutMs: env.SQL_TIMEOUT_MS, maxRows: env.SQL_MAX_ROWS, maxBytes: env.SQL_MAX_BYTES, memoryMb: env.SQL_MEMORY_MB }),
   ];
 }

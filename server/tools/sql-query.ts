@@ -34,12 +34,15 @@ export interface SqlQueryLimits {
   maxRows: number;
   /** Cap on the result's size, measured as UTF-8 text. */
   maxBytes: number;
+  /** Resident memory cap of one query process (SQLite allocates natively, outside the JS heap). */
+  memoryMb?: number;
   /** Query processes allowed at once; more calls wait for a free one. */
   maxConcurrent?: number;
 }
 
 /** One heavy query per core at most, by default: more only makes each one slower. */
 const DEFAULT_MAX_CONCURRENT = Math.min(4, Math.max(1, availableParallelism()));
+const DEFAULT_MEMORY_MB = 256;
 /** Longer texts (documents, blobs-as-text) are cut per cell so one value cannot fill the result. */
 const MAX_CELL_CHARS = 2000;
 /** The base class's deadline is only a backstop: the runner's own timer kills first, with a clearer message. */
@@ -58,7 +61,7 @@ export class SqlQueryTool extends Tool<typeof inputSchema> {
   ) {
     super();
     this.timeoutMs = limits.timeoutMs + BACKSTOP_MARGIN_MS;
-    this.runner = new SqlRunner({ timeoutMs: limits.timeoutMs, maxConcurrent: limits.maxConcurrent ?? DEFAULT_MAX_CONCURRENT });
+    this.runner = new SqlRunner({ timeoutMs: limits.timeoutMs, maxConcurrent: limits.maxConcurrent ?? DEFAULT_MAX_CONCURRENT, memoryMb: limits.memoryMb ?? DEFAULT_MEMORY_MB });
     this.description =
       'Run one read-only SQLite query (SELECT, or WITH … SELECT) on a data source selected for this chat and get the rows. ' +
       'Pass the data source id as data_source. To see its tables and columns, call with schema: true ' +

@@ -7,7 +7,7 @@ import { CodeExecutionTool } from '../../server/tools/code-execution.js';
 import { detectIsolation } from '../../server/tools/python/isolation.js';
 import type { SandboxIsolation } from '../../server/tools/python/isolation.js';
 import { buildLaunchSpec, buildSnapshotArgv } from '../../server/tools/python/launch-spec.js';
-import { childrenOf, processTree } from '../../server/tools/python/process-tree.js';
+import { childrenOf, processTree } from '../../server/tools/process-tree.js';
 import { SandboxProcess } from '../../server/tools/python/sandbox-process.js';
 import { makeInterpreterSnapshot, type InterpreterSnapshot } from '../../server/tools/python/snapshot.js';
 import type { ToolContext, ToolOutcome } from '../../server/tools/tool.js';

@@ -20,7 +20,8 @@ const otherDb = join(fixture.dataDir, 'other.db');
   db.close();
 }
 const tool = new SqlQueryTool(fixture.catalog, { timeoutMs: 15_000, maxRows: 50, maxBytes: 64 * 1024 });
-const fastTool = new SqlQueryTool(fixture.catalog, { timeoutMs: TIMEOUT_MS, maxRows: 50, maxBytes: 64 * 1024 });
+// A roomy memory cap: these runaway queries must be stopped by the clock (sql-memory.test.ts covers the memory cap).
+const fastTool = new SqlQueryTool(fixture.catalog, { timeoutMs: TIMEOUT_MS, maxRows: 50, maxBytes: 64 * 1024, memoryMb: 4096 });
 const salesHash = sha256(salesFile);
 afterAll(async () => {
   await tool.stop();

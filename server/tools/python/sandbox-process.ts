@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ToolError } from '../tool.js';
 import { childFrame, LineSplitter, type ChildFrame, type SandboxReply } from './protocol.js';
-import { killTree, treeRssBytes } from './process-tree.js';
+import { killTree, treeRssBytes } from '../process-tree.js';
 
 /** Everything needed to start one child (see launch-spec.ts). */
 export interface LaunchSpec {

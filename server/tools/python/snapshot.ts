@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { snapshotFrame } from './protocol.js';
-import { killTree } from './process-tree.js';
+import { killTree } from '../process-tree.js';
 
 /**
  * A memory image of a freshly loaded Pyodide, so each new interpreter restores in ~0.5 s of CPU

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { treeRssBytes } from '../process-tree.js';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../errors.js';
 import { ToolError } from '../tool.js';
@@ -27,11 +28,15 @@ export type SqlReply =
 export interface SqlRunnerOptions {
   timeoutMs: number;
   maxConcurrent: number;
+  /** Resident memory cap of one query process. */
+  memoryMb: number;
 }
+
+const MEMORY_CHECK_MS = 50;
 
 // A .mjs beside this file: found from server/ under vitest/tsx and from dist/server/ after tsc.
 const WORKER_PATH = fileURLToPath(new URL('./sql-worker.mjs', import.meta.url));
-/** Bounds the child's JS heap (rows are capped long before this); SQLite's own memory is bounded by the kill. */
+/** Bounds the child's JS heap (rows are capped long before this); SQLite's own memory is bounded by the watchdog. */
 const WORKER_EXEC_ARGV = ['--max-old-space-size=256'];
 
 export class SqlRunner {
@@ -115,6 +120,7 @@ export class SqlRunner {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        clearInterval(watchdog);
         signal.removeEventListener('abort', onAbort);
         outcome();
       };
@@ -134,6 +140,14 @@ export class SqlRunner {
         kill();
         settle(() => reject(abortError(signal)));
       };
+      // SQLite's memory is native, outside any JS heap cap: watch the process and kill it over the cap.
+      const watchdog = setInterval(() => {
+        if (child.pid !== undefined && treeRssBytes(child.pid) > this.options.memoryMb * 1024 * 1024) {
+          kill();
+          settle(() => reject(new ToolError(`The query used more than ${this.options.memoryMb} MB of memory and was stopped.`)));
+        }
+      }, MEMORY_CHECK_MS);
+      watchdog.unref();
       signal.addEventListener('abort', onAbort, { once: true });
 
       child.once('message', (reply) => settle(() => resolve(reply as SqlReply)));
