@@ -44,7 +44,7 @@ export class TestClient {
   }
 
   /** The next event (after those already consumed by earlier `next` calls) matching `type` or a predicate. */
-  async next(match: string | ((e: ServerEvent) => boolean), timeoutMs = 5000): Promise<ServerEvent> {
+  async next(match: string | ((e: ServerEvent) => boolean), timeoutMs = 15_000): Promise<ServerEvent> {
     const pred = typeof match === 'string' ? (e: ServerEvent) => e.type === match : match;
     for (let i = this.cursor; i < this.events.length; i += 1) {
       if (pred(this.events[i]!)) {
