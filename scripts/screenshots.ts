@@ -75,6 +75,9 @@ async function captureViewport(browser: Browser, baseUrl: string, name: string, 
 
     await send(page, 'Show the 5 latest sales orders');
     await waitForIdle(page);
+    // Bring the tool's table to the top of the view rather than the summary below it.
+    await page.locator('[data-role="tool"]').last().evaluate((tool) => tool.scrollIntoView({ block: 'start' }));
+    await page.waitForTimeout(200);
     await shoot(page, `${name}-tool-table.png`);
   } finally {
     await context.close();

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { finishChunk, roleChunk, textChunk, usageChunk } from '../support/chunks.js';
 import type { FakeScript } from '../support/fake-upstream.js';
 import { launchBrowser } from '../support/browser.js';
@@ -21,6 +21,8 @@ let beaconHits: string[] = [];
 let beaconOrigin = '';
 
 beforeAll(async () => {
+  // Two cores run two browser files at once: give page states time to arrive.
+  vi.setConfig({ expect: { poll: { timeout: 10_000, interval: 50 } } });
   beacon = http.createServer((req, res) => {
     beaconHits.push(req.url ?? '');
     res.end('gotcha');

@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { answerChunks, toolCallAnswerChunks } from '../support/chunks.js';
 import { scriptFromChunks } from '../support/fake-upstream.js';
 import { launchBrowser } from '../support/browser.js';
@@ -26,6 +26,8 @@ const TOOL_IDS = ['basic_math', 'code_execution', 'user_lookup', 'sql_query'];
 const SOURCE_IDS = ['directory', 'sales'];
 
 beforeAll(async () => {
+  // Two cores run two browser files at once: give page states time to arrive.
+  vi.setConfig({ expect: { poll: { timeout: 10_000, interval: 50 } } });
   [chat, browser] = await Promise.all([startChatServer(), launchBrowser()]);
 });
 

@@ -24,7 +24,8 @@ export function composer() {
     },
 
     init() {
-      this.$refs.input.focus();
+      // Ready to type on a desktop; on a touch screen focusing would throw the keyboard up unasked.
+      if (window.matchMedia('(pointer: fine)').matches) this.$refs.input.focus();
     },
 
     onEnter(event) {

@@ -19,6 +19,11 @@ export function conversation() {
     init() {
       this.resizeObserver = new ResizeObserver(() => this.afterContentChange());
       this.resizeObserver.observe(this.$refs.content);
+      // Sending a message always brings the reader back to the end, where the answer will appear.
+      this.$watch('$store.chat.messages.length', (count, previous) => {
+        const last = chatStore().messages[count - 1];
+        if (count > previous && last?.role === 'user') this.jumpToLatest();
+      });
     },
 
     destroy() {

@@ -27,6 +27,9 @@ export function modelPicker() {
 
     choose(event) {
       const name = event.target.value;
+      // Show the server's choice, not the click: the box changes when `model-selected` confirms it,
+      // and stays put if the server refuses (the refusal arrives as a toast).
+      event.target.value = sessionStore().model;
       if (name && name !== sessionStore().model) chatClient.selectModel(name);
     },
   };

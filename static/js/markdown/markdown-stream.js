@@ -22,14 +22,6 @@ export class MarkdownStream {
   #tailEl = null;
   #frame = 0;
 
-  get text() {
-    return this.#text;
-  }
-
-  get finished() {
-    return this.#finished;
-  }
-
   append(delta) {
     // marked folds \r\n into \n while lexing; dropping \r here keeps our offsets equal to its offsets.
     this.#text += delta.includes('\r') ? delta.replace(/\r/g, '') : delta;

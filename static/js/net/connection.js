@@ -4,9 +4,10 @@
  * It knows nothing about the page; events go to `onEvent`, state changes to `onState`.
  */
 
-export const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 1;
 
 /** Close codes that change what happens next (see docs/protocol.md, "Close codes"). */
+const CLOSE_GOING_AWAY = 1001;
 const CLOSE_POLICY_VIOLATION = 1008;
 const CLOSE_TAKEN_OVER = 4001;
 const CLOSE_PROTOCOL_VERSION = 4002;
@@ -22,6 +23,8 @@ const FINAL_CLOSE_STATES = {
 
 const FIRST_RETRY_MS = 300;
 const MAX_RETRY_MS = 10_000;
+/** A restarting server is back within seconds: keep trying often (jitter still spreads the tabs). */
+const RESTART_MAX_RETRY_MS = 2_000;
 /** After being closed for flooding, never come straight back. */
 const THROTTLED_RETRY_MS = 5_000;
 
@@ -33,6 +36,7 @@ export class Connection {
   #socket = null;
   #retryTimer = 0;
   #attempt = 0;
+  #serverRestarting = false;
   #stopped = false;
   #boundOnline = () => this.#retryNowIfWaiting();
 
@@ -64,6 +68,7 @@ export class Connection {
   /** The server accepted us (a `ready` arrived): the next drop starts the backoff from scratch. */
   markHealthy() {
     this.#attempt = 0;
+    this.#serverRestarting = false;
   }
 
   /** Reconnect right away, e.g. "Take back" after another tab took the chat. */
@@ -114,13 +119,15 @@ export class Connection {
       this.#onState(finalState, code);
       return;
     }
+    if (code === CLOSE_GOING_AWAY) this.#serverRestarting = true;
     this.#onState('reconnecting', code);
     const throttled = code === CLOSE_RATE_LIMITED || code === CLOSE_POLICY_VIOLATION;
     this.#scheduleRetry(throttled ? THROTTLED_RETRY_MS : 0);
   }
 
   #scheduleRetry(minimumDelay) {
-    const exponential = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** this.#attempt);
+    const cap = this.#serverRestarting ? RESTART_MAX_RETRY_MS : MAX_RETRY_MS;
+    const exponential = Math.min(cap, FIRST_RETRY_MS * 2 ** this.#attempt);
     // Jitter spreads a thousand tabs reconnecting after a server restart over time.
     const delay = Math.max(minimumDelay, exponential * (0.75 + Math.random() * 0.5));
     this.#attempt++;
