@@ -46,7 +46,8 @@ export function join(ctx: AppContext, state: ConnectionState, session: Session, 
   ctx.sessions.attached(session);
   state.sendDirect(readyEvent(ctx, state, session, resumed));
   if (!session.attach(state.conn, afterSeq)) {
-    state.sendDirect({ type: 'history', messages: session.view.entries }, session.lastSeq);
+    const running = session.turn ? { runningMessageId: session.turn.messageId } : {};
+    state.sendDirect({ type: 'history', messages: session.view.entries, ...running }, session.lastSeq);
     session.attach(state.conn, session.lastSeq);
   }
 }

@@ -34,6 +34,8 @@ export interface SessionInfo {
   dataSources: string[];
   locked: boolean;
   startedAt: string;
+  /** The assistant message being generated right now, if any (after a reload the page shows Stop). */
+  runningMessageId?: string;
 }
 
 export interface Usage {
@@ -56,7 +58,7 @@ export type ServerEventBody =
       dataSources: DataSourceInfo[];
       limits: { maxMessageChars: number };
     }
-  | { type: 'history'; messages: HistoryEntry[] }
+  | { type: 'history'; messages: HistoryEntry[]; runningMessageId?: string }
   | { type: 'model-selected'; model: string }
   | { type: 'selection'; tools: string[]; dataSources: string[]; locked: boolean }
   | { type: 'user-message'; id: string; clientId?: string; text: string; at: string }

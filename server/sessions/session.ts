@@ -81,6 +81,7 @@ export class Session {
       dataSources: [...this.dataSources],
       locked: this.locked,
       startedAt: this.startedAt.toISOString(),
+      ...(this.turn ? { runningMessageId: this.turn.messageId } : {}),
     };
   }
 

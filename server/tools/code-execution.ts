@@ -59,6 +59,7 @@ export class CodeExecutionTool extends Tool<typeof inputSchema> {
   private pool: SandboxPool | undefined;
   private snapshot: InterpreterSnapshot | undefined;
   private starting: Promise<void> | undefined;
+  private detecting: Promise<SandboxIsolation> | undefined;
   private stopped = false;
 
   constructor(
@@ -80,16 +81,33 @@ export class CodeExecutionTool extends Tool<typeof inputSchema> {
     ].join(' ');
   }
 
-  /** Detects isolation and fills the warm pool; concurrent and repeated calls share one start. */
-  override start(): Promise<void> {
+  /**
+   * At boot: detects (and reports) the isolation level, and with a warm pool also builds the
+   * snapshot and loads interpreters. With CODE_WARM_POOL=0 that heavy part waits for the first call.
+   */
+  override async start(): Promise<void> {
+    if (this.options.warmPool > 0) await this.ensureStarted();
+    else await this.ensureIsolation();
+  }
+
+  /** Concurrent and repeated calls share one start; a failed start may be retried. */
+  private ensureStarted(): Promise<void> {
     this.starting ??= this.startOnce().catch((err: unknown) => {
-      this.starting = undefined; // a later call may try again
+      this.starting = undefined;
       throw err;
     });
     return this.starting;
   }
 
-  private async startOnce(): Promise<void> {
+  private ensureIsolation(): Promise<SandboxIsolation> {
+    this.detecting ??= this.detectIsolationOnce().catch((err: unknown) => {
+      this.detecting = undefined;
+      throw err;
+    });
+    return this.detecting;
+  }
+
+  private async detectIsolationOnce(): Promise<SandboxIsolation> {
     if (this.stopped) throw new Error('code_execution has been stopped.');
     const isolation = await detectIsolation({ useNamespaces: this.options.useNamespaces ?? true });
     const facts = { isolation: isolation.level, pidNamespace: isolation.pidNamespace, parentDeathSignal: isolation.parentDeathSignal };
@@ -106,6 +124,12 @@ export class CodeExecutionTool extends Tool<typeof inputSchema> {
       this.log.info(facts, 'python sandbox isolation');
     }
     this.isolation = isolation;
+    return isolation;
+  }
+
+  private async startOnce(): Promise<void> {
+    const isolation = await this.ensureIsolation();
+    if (this.stopped) throw new Error('code_execution has been stopped.');
     const limits: SandboxLimits = { memoryMb: this.options.memoryMb, outputMaxBytes: this.options.outputMaxBytes };
     this.snapshot = await this.makeSnapshot(isolation, limits);
     const spec = buildLaunchSpec(isolation, limits, this.snapshot?.path);
@@ -153,6 +177,7 @@ export class CodeExecutionTool extends Tool<typeof inputSchema> {
   override async stop(): Promise<void> {
     this.stopped = true;
     // A start in progress would otherwise create a pool after this returns.
+    await this.detecting?.catch(() => {});
     await this.starting?.catch(() => {});
     await this.release();
   }
@@ -173,7 +198,7 @@ export class CodeExecutionTool extends Tool<typeof inputSchema> {
 
   protected async run(input: z.infer<typeof inputSchema>, ctx: ToolContext): Promise<ToolResult> {
     if (this.stopped) throw new Error('code_execution has been stopped.');
-    await this.start();
+    await this.ensureStarted();
     const pool = this.pool;
     if (!pool) throw new Error('code_execution is not started.');
     const { reply, previousInterpreterLost } = await pool.run(ctx.sessionId, input.code, ctx.signal);

@@ -136,3 +136,19 @@ describe('one live connection per user', () => {
     }
   });
 });
+
+describe('joining while an answer is being generated', () => {
+  it('names the running answer in ready, and a second tab gets the rest of it', async () => {
+    const tab1 = await g.open({ email: 'running@example.com' });
+    g.upstream.enqueue({ steps: answerChunks(words(30)).map((chunk) => ({ chunk, delayMs: 20 })) });
+    tab1.client.send({ type: 'send', text: 'long' });
+    const start = await tab1.client.next('message-start');
+    await tab1.client.next('delta');
+    const tab2 = await g.open({ email: 'running@example.com' });
+    expect(tab2.ready.session.runningMessageId).toBe(start.id);
+    const end = await tab2.client.next((e) => e.type === 'message-end' && e.id === start.id);
+    expect(end.incomplete).toBe(false);
+    expect(tab2.client.textOf(start.id)).toBe(words(30));
+    tab2.client.close();
+  });
+});

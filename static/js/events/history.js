@@ -5,7 +5,7 @@ import { chatStore } from '../state/stores.js';
  * Rebuilds the conversation from a `history` snapshot (sent when a resume gap was too old).
  * Tool entries join the assistant message of their turn, as they did live.
  */
-export function rebuildFromHistory(entries) {
+export function rebuildFromHistory(entries, runningMessageId) {
   resetConversation();
   let turnAnswer = null;
   for (const entry of entries) {
@@ -14,16 +14,17 @@ export function rebuildFromHistory(entries) {
       turnAnswer = null;
     } else if (entry.role === 'assistant') {
       turnAnswer = addAssistantMessage({ id: entry.id, model: entry.model ?? '' });
-      turnAnswer.done = true;
+      // The answer still streaming stays open: its next deltas append to it.
+      turnAnswer.done = entry.id !== runningMessageId;
       turnAnswer.incomplete = Boolean(entry.incomplete);
-      if (entry.text) textStreamFor(turnAnswer).setText(entry.text, true);
+      if (entry.text) textStreamFor(turnAnswer).setText(entry.text, turnAnswer.done);
     } else if (entry.role === 'tool' && entry.toolCall) {
       turnAnswer ??= addAssistantMessage({ id: entry.id, model: entry.model ?? '' });
       turnAnswer.done = true;
       addToolFromHistory(turnAnswer, entry.toolCall);
     }
   }
-  chatStore().busy = false;
+  chatStore().busy = Boolean(runningMessageId);
 }
 
 function addToolFromHistory(message, call) {

@@ -30,6 +30,8 @@ export const sessionHandlers = {
     session.maxMessageChars = event.limits?.maxMessageChars ?? session.maxMessageChars;
     session.connection = 'open';
     session.notice = '';
+    // An answer still being generated (e.g. after a reload): keep Stop available until its message-end.
+    if (event.session.runningMessageId) chatStore().busy = true;
     try {
       sessionStorage.setItem(SESSION_ID_KEY, event.session.id);
     } catch {
@@ -43,7 +45,7 @@ export const sessionHandlers = {
 
   history(event) {
     forgetDeltaTarget();
-    rebuildFromHistory(event.messages);
+    rebuildFromHistory(event.messages, event.runningMessageId);
   },
 
   'model-selected'(event) {
