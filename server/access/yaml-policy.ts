@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../config/env.js';
+import { loadYamlFile } from '../config/yaml-file.js';
 import { matchesEmail, parseEmailPattern, type EmailPattern } from './email-pattern.js';
 import type { AccessPolicy } from './policy.js';
 
@@ -60,19 +59,7 @@ export class YamlAccessPolicy implements AccessPolicy {
   private constructor(private readonly groups: readonly Group[]) {}
 
   static load(file: string): YamlAccessPolicy {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new ConfigError([`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
-    }
-    let document: unknown;
-    try {
-      document = parseYaml(text);
-    } catch (err) {
-      throw new ConfigError([`${file}: not valid YAML: ${(err as Error).message}`]);
-    }
-    return YamlAccessPolicy.fromDocument(document, file);
+    return YamlAccessPolicy.fromDocument(loadYamlFile(file), file);
   }
 
   /** Builds a policy from an already-parsed document (what the YAML file holds). */

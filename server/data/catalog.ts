@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../config/env.js';
+import { loadYamlFile } from '../config/yaml-file.js';
 
 /**
  * The named data sources (SQLite files under DATA_DIR) users may select for a chat. Loaded and
@@ -59,19 +58,7 @@ export class DataSourceCatalog {
 
   /** Reads and validates the catalog file, then each database's schema; throws listing every problem. */
   static load(catalogFile: string, dataDir: string): DataSourceCatalog {
-    let text: string;
-    try {
-      text = readFileSync(catalogFile, 'utf8');
-    } catch (err) {
-      throw new ConfigError([`${catalogFile}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
-    }
-    let document: unknown;
-    try {
-      document = parseYaml(text);
-    } catch (err) {
-      throw new ConfigError([`${catalogFile}: not valid YAML: ${(err as Error).message}`]);
-    }
-    const parsed = catalogSchema.safeParse(document);
+    const parsed = catalogSchema.safeParse(loadYamlFile(catalogFile));
     if (!parsed.success) {
       throw new ConfigError(parsed.error.issues.map((i) => `${catalogFile}: ${i.path.join('.') || '(top level)'}: ${i.message}`));
     }

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../config/env.js';
+import { readConfigFile } from '../config/yaml-file.js';
 
 /**
  * Reads the list of models (config/llms.yml, design §5), once at boot:
@@ -79,13 +79,7 @@ const fileSchema = z.strictObject({ llms: z.array(z.unknown()) });
 
 /** Reads and parses the file; a missing or unreadable file is a ConfigError like any other problem. */
 export function loadLlmConfig(file: string, options: LlmConfigOptions): ModelConfig[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError([`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}); set LLM_CONFIG_FILE`]);
-  }
-  return parseLlmConfig(text, file, options);
+  return parseLlmConfig(readConfigFile(file, '; set LLM_CONFIG_FILE'), file, options);
 }
 
 export function parseLlmConfig(text: string, source: string, options: LlmConfigOptions): ModelConfig[] {
