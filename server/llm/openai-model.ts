@@ -1,9 +1,10 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { AppError } from '../errors.js';
 import { SseDecoder } from './sse-decoder.js';
 import { StreamAccumulator } from './stream-accumulator.js';
 import type { ChatMessage, ChatModel, ModelEvent, StreamRequest } from './types.js';
+import { loadOpenAI } from './openai-sdk.js';
 import { requestError, streamedProviderError, streamReadError } from './upstream-errors.js';
 
 /**
@@ -56,7 +57,7 @@ export class OpenAICompatibleModel implements ChatModel {
   readonly provider: string;
   readonly demo = false;
   private readonly options: OpenAICompatibleModelOptions;
-  private readonly client: OpenAI;
+  private client: Promise<OpenAI> | undefined;
   private readonly maxEventChars: number;
 
   constructor(options: OpenAICompatibleModelOptions) {
@@ -65,7 +66,18 @@ export class OpenAICompatibleModel implements ChatModel {
     this.provider = options.provider;
     this.options = options;
     this.maxEventChars = EVENT_SIZE_FACTOR * (options.maxResponseChars + options.maxToolArgsChars) + EVENT_SIZE_SLACK;
-    this.client = new OpenAI({
+  }
+
+  /** The SDK client, created on first use (the SDK itself loads lazily, see openai-sdk.ts). */
+  private sdk(): Promise<OpenAI> {
+    this.client ??= this.createClient();
+    return this.client;
+  }
+
+  private async createClient(): Promise<OpenAI> {
+    const options = this.options;
+    const { default: OpenAISdk } = await loadOpenAI();
+    return new OpenAISdk({
       baseURL: options.baseURL,
       apiKey: options.apiKey,
       maxRetries: options.maxRetries,
@@ -92,7 +104,7 @@ export class OpenAICompatibleModel implements ChatModel {
     try {
       let response: Response;
       try {
-        response = await this.client.chat.completions.create(this.streamBody(request), { signal: upstream.signal }).asResponse();
+        response = await (await this.sdk()).chat.completions.create(this.streamBody(request), { signal: upstream.signal }).asResponse();
       } catch (err) {
         if (signal.aborted) throw abortReason(signal);
         throw requestError(err, this.label, this.options.apiKey);
@@ -153,7 +165,7 @@ export class OpenAICompatibleModel implements ChatModel {
 
   async ping(signal: AbortSignal): Promise<void> {
     try {
-      await this.client.chat.completions.create(
+      await (await this.sdk()).chat.completions.create(
         {
           model: this.options.modelName,
           messages: [{ role: 'user', content: 'hi' }],

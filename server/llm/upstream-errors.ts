@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import { loadedOpenAI } from './openai-sdk.js';
 import { AppError } from '../errors.js';
 
 /**
@@ -54,21 +54,22 @@ function networkCodeOf(err: unknown): string | undefined {
  */
 export function requestError(err: unknown, modelLabel: string, apiKey: string): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof OpenAI.APIConnectionTimeoutError) {
+  const OpenAI = loadedOpenAI();
+  if (OpenAI && err instanceof OpenAI.APIConnectionTimeoutError) {
     return new AppError('LLM_UNAVAILABLE', `${modelLabel} did not answer in time.`, { cause: err });
   }
-  if (err instanceof OpenAI.APIConnectionError) {
+  if (OpenAI && err instanceof OpenAI.APIConnectionError) {
     const code = networkCodeOf(err);
     return new AppError('LLM_UNAVAILABLE', `${modelLabel} could not be reached${code ? ` (${code})` : ''}.`, { cause: err });
   }
-  if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
+  if (OpenAI && err instanceof OpenAI.APIError && typeof err.status === 'number') {
     const detail = redactProviderText(providerMessageOf(err.error) ?? err.message.replace(/^\d{3}\s*/, ''), apiKey);
     const text = `${modelLabel} answered ${err.status}${detail ? `: ${detail}` : '.'}`;
     if (err.status === 401 || err.status === 403) return new AppError('LLM_AUTH', text);
     if (err.status === 429) return new AppError('LLM_RATE_LIMITED', text);
     return new AppError('LLM_ERROR', text);
   }
-  if (err instanceof OpenAI.APIError) {
+  if (OpenAI && err instanceof OpenAI.APIError) {
     const detail = redactProviderText(providerMessageOf(err.error) ?? err.message, apiKey);
     return new AppError('LLM_ERROR', `${modelLabel} returned an error: ${detail}`);
   }

@@ -58,10 +58,16 @@ export abstract class Tool<Schema extends z.ZodObject = z.ZodObject> {
     return undefined;
   }
 
+  private cachedSpec: ToolSpec | undefined;
+
+  /** The OpenAI tool schema, derived from the zod schema once (it is sent on every model call). */
   spec(): ToolSpec {
-    const parameters = z.toJSONSchema(this.inputSchema, { target: 'draft-7' }) as Record<string, unknown>;
-    delete parameters.$schema;
-    return { type: 'function', function: { name: this.name, description: this.description, parameters } };
+    if (!this.cachedSpec) {
+      const parameters = z.toJSONSchema(this.inputSchema, { target: 'draft-7' }) as Record<string, unknown>;
+      delete parameters.$schema;
+      this.cachedSpec = { type: 'function', function: { name: this.name, description: this.description, parameters } };
+    }
+    return this.cachedSpec;
   }
 
   async execute(rawArgs: string, ctx: ToolContext, limits: ToolLimits): Promise<ToolOutcome> {
