@@ -88,7 +88,7 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
           roundText += event.text;
           deltas.push(event.text);
           // A slow reader pauses the upstream rather than growing our buffers.
-          if (session.readerCongested) await session.waitForReader();
+          if (session.readerCongested) await session.waitForReader(signal);
         } else {
           finished = event;
         }

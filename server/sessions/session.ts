@@ -139,9 +139,17 @@ export class Session {
    * Resolves when the attached reader has caught up or left. The turn awaits this before pulling
    * more from the model, so a slow reader pauses the upstream instead of growing our buffers.
    */
-  waitForReader(): Promise<void> {
-    if (!this.readerCongested) return Promise.resolve();
-    return new Promise((resolve) => this.readerWaiters.push(resolve));
+  waitForReader(signal: AbortSignal): Promise<void> {
+    if (!this.readerCongested || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      // MUST also wake on abort: a Stop (or shutdown) while the reader is stuck must end the turn.
+      const onAbort = () => resolve();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.readerWaiters.push(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
   }
 
   private releaseReaders(): void {

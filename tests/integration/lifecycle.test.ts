@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { answerChunks, textChunk, finishChunk } from '../support/chunks.js';
 import { startGalaxy, UPSTREAM_KEY, type Galaxy } from '../support/galaxy.js';
 
@@ -105,10 +105,17 @@ describe('backpressure and idle clients', () => {
       socket.pause();
       await new Promise((r) => setTimeout(r, 1500));
       const session = g.server.ctx.sessions.all().find((s) => s.owner === 'slow@example.com')!;
+      const answerSoFar = () => session.view.entries.at(-1)!.text.length;
+      // The turn has stopped pulling from the upstream: nothing new is produced while the reader is stuck.
+      const seqWhilePaused = session.lastSeq;
+      const producedWhilePaused = answerSoFar();
+      await new Promise((r) => setTimeout(r, 700));
+      expect(session.lastSeq).toBe(seqWhilePaused);
+      expect(answerSoFar()).toBe(producedWhilePaused);
+      expect(producedWhilePaused).toBeLessThan(count * piece.length);
       expect(session.connection!.bufferedAmount()).toBeLessThanOrEqual(262144 + 8192 + 2048);
-      expect(g.upstream.requests.at(-1)!.endedAt).toBeUndefined();
       socket.resume();
-      const end = await client.next('message-end', 30_000);
+      const end = await client.next('message-end', 80_000);
       expect(end.incomplete).toBe(false);
       expect(client.textOf(end.id).length).toBe(count * piece.length);
       client.close();
@@ -116,6 +123,28 @@ describe('backpressure and idle clients', () => {
       await g.close();
     }
   }, 90_000);
+
+  it('stop ends an answer whose reader is stuck, without waiting for the reader', async () => {
+    const g = await startGalaxy({ env: { WS_MAX_BACKPRESSURE_BYTES: '262144', MAX_RESPONSE_CHARS: '10000000' } });
+    try {
+      const { client } = await g.open({ email: 'stuck@example.com' });
+      g.upstream.enqueue({ steps: [...Array.from({ length: 4000 }, () => ({ chunk: textChunk('y'.repeat(2048)) })), { chunk: finishChunk('stop') }] });
+      const socket = (client.ws as any)._socket as import('node:net').Socket;
+      client.send({ type: 'send', text: 'flood me' });
+      await client.next('delta');
+      socket.pause();
+      await new Promise((r) => setTimeout(r, 1000));
+      const session = g.server.ctx.sessions.all().find((s) => s.owner === 'stuck@example.com')!;
+      expect(session.turn).not.toBeNull();
+      client.send({ type: 'stop' });
+      await vi.waitFor(() => expect(session.turn).toBeNull(), { timeout: 5000 });
+      socket.resume();
+      expect(await client.next('message-end', 30_000)).toMatchObject({ finishReason: 'stopped', incomplete: true });
+      client.close();
+    } finally {
+      await g.close();
+    }
+  }, 60_000);
 
   it('closes a half-open client that stops answering pings after the idle timeout', async () => {
     const g = await startGalaxy({ env: { WS_IDLE_TIMEOUT_S: '8' } });
