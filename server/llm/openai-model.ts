@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import { SseDecoder } from './sse-decoder.js';
 import { StreamAccumulator } from './stream-accumulator.js';
 import type { ChatMessage, ChatModel, ModelEvent, StreamRequest } from './types.js';
+import { bodyReader, nodeFetch, type ChunkReader } from './node-fetch.js';
 import { loadOpenAI } from './openai-sdk.js';
 import { requestError, streamedProviderError, streamReadError } from './upstream-errors.js';
 
@@ -88,7 +89,7 @@ export class OpenAICompatibleModel implements ChatModel {
       webhookSecret: null,
       // We map and log errors ourselves; the SDK's own logger would write to the console.
       logLevel: 'off',
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      fetch: options.fetch ?? nodeFetch,
     });
   }
 
@@ -100,7 +101,7 @@ export class OpenAICompatibleModel implements ChatModel {
     signal.addEventListener('abort', onCallerAbort, { once: true });
     const watchdog = new StallWatchdog(this.options.stallMs, () => upstream.abort());
     /** Set once [DONE] arrived before the body ended: the rest is drained so the connection can be reused. */
-    let readerAfterDone: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let readerAfterDone: ChunkReader | undefined;
     try {
       let response: Response;
       try {
@@ -109,8 +110,8 @@ export class OpenAICompatibleModel implements ChatModel {
         if (signal.aborted) throw abortReason(signal);
         throw requestError(err, this.label, this.options.apiKey);
       }
-      if (!response.body) throw new AppError('LLM_STREAM_INCOMPLETE', `${this.label} sent an empty response.`);
-      const reader = response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+      const reader = bodyReader(response);
+      if (!reader) throw new AppError('LLM_STREAM_INCOMPLETE', `${this.label} sent an empty response.`);
 
       const textDecoder = new TextDecoder();
       const sse = new SseDecoder(this.maxEventChars);
@@ -219,7 +220,7 @@ const DRAIN_TIMEOUT_MS = 1000;
 const DRAIN_MAX_BYTES = 64 * 1024;
 
 /** Reads what follows [DONE] (normally just the end of the body), giving up after a short while or a few KiB. */
-async function drainThenRelease(reader: ReadableStreamDefaultReader<Uint8Array>, upstream: AbortController): Promise<void> {
+async function drainThenRelease(reader: ChunkReader, upstream: AbortController): Promise<void> {
   const timer = setTimeout(() => upstream.abort(), DRAIN_TIMEOUT_MS);
   timer.unref();
   try {
