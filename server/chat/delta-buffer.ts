@@ -5,11 +5,14 @@ const MAX_DELTA_CHARS = 8192;
 
 /**
  * Coalesces text that arrives faster than one frame per `flushMs` into a single `delta` event.
- * Per-token work is one string append; the event, the JSON and the socket write happen per flush.
+ * Leading edge: text arriving after a quiet spell goes out at once, so a slow stream gains no delay;
+ * only a burst within the window waits for it. Per-token work is one string append and a clock read;
+ * the event, the JSON and the socket write happen per flush.
  */
 export class DeltaBuffer {
   private pending = '';
   private timer: NodeJS.Timeout | undefined;
+  private lastFlush = 0;
 
   constructor(
     private readonly session: Session,
@@ -20,8 +23,13 @@ export class DeltaBuffer {
   push(text: string): void {
     if (!text) return;
     this.pending += text;
-    if (this.flushMs === 0 || this.pending.length >= MAX_DELTA_CHARS) this.flush();
-    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.flushMs);
+    if (this.timer) {
+      if (this.pending.length >= MAX_DELTA_CHARS) this.flush();
+      return;
+    }
+    const sinceLast = performance.now() - this.lastFlush;
+    if (this.flushMs === 0 || sinceLast >= this.flushMs || this.pending.length >= MAX_DELTA_CHARS) this.flush();
+    else this.timer = setTimeout(() => this.flush(), this.flushMs - sinceLast);
   }
 
   flush(): void {
@@ -30,6 +38,7 @@ export class DeltaBuffer {
     if (!this.pending) return;
     const text = this.pending;
     this.pending = '';
+    this.lastFlush = performance.now();
     this.session.emit({ type: 'delta', id: this.messageId, text });
   }
 }
