@@ -48,9 +48,11 @@ export const nodeFetch: typeof fetch = (input, init = {}) => {
     const request = (url.protocol === 'https:' ? https : http).request(url, { method: init.method ?? 'GET', headers, agent });
     // MUST abort the socket on the caller's signal for the whole exchange: stop has to reach the upstream.
     const onAbort = () => {
-      const err = abortError(signal!);
-      request.destroy(err instanceof Error ? err : new Error(String(err)));
-      reject(err);
+      // Destroyed without an error object: a socket in the middle of being released has no error
+      // listener left, and an 'error' event there would be an uncaught exception. The caller learns
+      // of the abort from this promise and from the body reader ending early.
+      request.destroy();
+      reject(abortError(signal!));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     const release = () => signal?.removeEventListener('abort', onAbort);
@@ -59,7 +61,14 @@ export const nodeFetch: typeof fetch = (input, init = {}) => {
       reject(err);
     });
     request.on('response', (res) => {
+      // Once the body has ended, a keep-alive socket goes back to the agent (and maybe to another
+      // request): a later abort MUST NOT destroy it, so the abort listener goes with the body.
+      res.on('end', release);
       res.on('close', release);
+      // MUST have an error listener: aborting a body nobody is reading any more (the consumer left, a
+      // stop) destroys it with an error, which without a listener would crash the process. Readers
+      // still get the error through the stream iterator.
+      res.on('error', () => undefined);
       const responseHeaders = new Headers();
       for (const [key, value] of Object.entries(res.headers)) {
         if (Array.isArray(value)) for (const v of value) responseHeaders.append(key, v);
