@@ -17,6 +17,8 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
+  // A stray rejected promise is a bug to log, not a reason to drop every user's live chat.
+  process.on('unhandledRejection', (reason) => server.ctx.log.error({ err: reason }, 'unhandled promise rejection'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
