@@ -9,10 +9,3 @@ export interface AccessPolicy {
   canUseTool(user: string, tool: string): boolean;
   canUseDataSource(user: string, dataSource: string): boolean;
 }
-
-/** Allows everything; used when no policy file exists and in unit tests. */
-export const allowAllPolicy: AccessPolicy = {
-  canUseModel: () => true,
-  canUseTool: () => true,
-  canUseDataSource: () => true,
-};

@@ -46,10 +46,6 @@ export class Reply {
     ]);
   }
 
-  text(status: number, body: string, headers: ReadonlyArray<[string, string]> = []): void {
-    this.send(status, body, [['Content-Type', 'text/plain; charset=utf-8'], ['Cache-Control', 'no-store'], ...headers]);
-  }
-
   error(err: AppError): void {
     this.json(err.httpStatus, { error: { code: err.code, message: err.message } });
   }

@@ -151,4 +151,3 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: So
   });
 }
 
-export type { UwsConnection };

@@ -95,7 +95,6 @@ export class SessionManager {
     clearTimeout(session.expiryTimer);
     session.graceTimer = undefined;
     session.expiryTimer = undefined;
-    session.lastActivity = Date.now();
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../llm/types.js';
-import type { ServerEventBody, SessionInfo } from '../protocol/server-events.js';
+import { CLOSE_CODES, type ServerEventBody, type SessionInfo } from '../protocol/server-events.js';
 import type { TranscriptWriter } from '../transcripts/transcript-writer.js';
 import type { Connection } from './connection.js';
 import { ConversationView } from './conversation-view.js';
@@ -46,7 +46,6 @@ export class Session {
   readonly view = new ConversationView();
   turn: RunningTurn | null = null;
   ended = false;
-  lastActivity = Date.now();
   /** Timers owned by the session manager (resume grace, idle expiry). */
   graceTimer: NodeJS.Timeout | undefined;
   expiryTimer: NodeJS.Timeout | undefined;
@@ -120,7 +119,7 @@ export class Session {
       const json = this.log.get(a.cursor + 1);
       if (json === undefined) {
         // The reader fell behind the buffer; it gets a snapshot via a resume.
-        a.conn.close(4005, 'fell behind');
+        a.conn.close(CLOSE_CODES.FELL_BEHIND, 'fell behind');
         return;
       }
       a.cursor += 1;
