@@ -10,6 +10,8 @@ import { registerPageRoutes } from './routers/page-router.js';
 import { SocketCounts, registerWebSocket } from './routers/ws-router.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { loadDomain } from './domain.js';
+import { TranscriptSink } from './chat/record-sinks.js';
+import { TranscriptWriter, transcriptPath } from './transcripts/transcript-writer.js';
 import { shutdown } from './shutdown.js';
 
 export interface StartOptions {
@@ -54,12 +56,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     startedAt: Date.now(),
     shuttingDown: false,
     sessions: new SessionManager({
-      logsDir: env.LOGS_DIR,
+      sinksFor: (sessionId) => [new TranscriptSink(new TranscriptWriter(transcriptPath(env.LOGS_DIR, sessionId), redactor, log))],
       eventBufferBytes: env.SESSION_EVENT_BUFFER_BYTES,
       highWaterMark: Math.floor(env.WS_MAX_BACKPRESSURE_BYTES / 2),
       resumeGraceMs: env.RESUME_GRACE_MS,
       sessionTtlMs: env.SESSION_TTL_MS,
-      redactor,
       log,
       onSessionEnded: (session) => domain.tools.disposeSession(session.id),
     }),

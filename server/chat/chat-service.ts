@@ -1,21 +1,25 @@
-import type { AppContext } from '../app-context.js';
 import { AppError, toAppError } from '../errors.js';
+import { loadTokenCounter } from '../llm/token-count.js';
 import { clientMessage, type ClientMessage, type FeedbackMessage } from '../protocol/client-messages.js';
 import { CLOSE_CODES } from '../protocol/server-events.js';
 import { newId } from '../sessions/session-manager.js';
 import type { Session } from '../sessions/session.js';
+import { titleFromMessage } from '../store/title.js';
+import type { ChatDeps } from './chat-deps.js';
 import type { ConnectionState } from './connection-state.js';
-import { createSession, handleHello, join } from './hello.js';
+import { createSession, handleHello, join, openChat } from './hello.js';
 import { buildSystemPrompt } from './system-context.js';
-import { StopRequested, startTurn } from './turn-runner.js';
+import { TurnEnded } from './turn-end.js';
+import { startTurn } from './turn-runner.js';
 
 /**
  * Handles every inbound frame of every connection. One bad frame gets an `error` event and the
- * connection lives; repeated violations (garbage, flooding) close it with 1008. Nothing thrown
- * here can reach uWS: the router calls `handleFrame` inside its own catch as well.
+ * connection lives; repeated violations (garbage, flooding) close it with 1008. Frames are checked
+ * at once and then handled in order through the connection's serial queue, so a handler may await
+ * (opening a stored chat) without a later frame overtaking it. Nothing thrown here reaches uWS.
  */
 export class ChatService {
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly ctx: ChatDeps) {}
 
   handleFrame(state: ConnectionState, raw: string, isBinary: boolean): void {
     if (!state.bucket.take()) return this.rateLimited(state);
@@ -35,16 +39,20 @@ export class ChatService {
     const msg = parsed.data;
     if (!state.greeted && msg.type !== 'hello') return this.reject(state, new AppError('HELLO_REQUIRED'));
     if (state.greeted && msg.type === 'hello') return this.reject(state, new AppError('BAD_MESSAGE', 'hello was already received.'));
-    try {
-      this.dispatch(state, msg);
-    } catch (err) {
-      const appErr = toAppError(err);
-      if (appErr.code === 'INTERNAL') state.conn.log.error({ err }, 'message handler failed');
-      state.sendDirect({ type: 'error', ...appErr.toEvent() });
-    }
+    if (msg.type === 'hello') state.greeted = true;
+    void state.queue.push(async () => {
+      try {
+        await this.dispatch(state, msg);
+      } catch (err) {
+        const appErr = toAppError(err);
+        if (appErr.code === 'INTERNAL') state.conn.log.error({ err }, 'message handler failed');
+        state.sendDirect({ type: 'error', ...appErr.toEvent() });
+      }
+    });
   }
 
-  private dispatch(state: ConnectionState, msg: ClientMessage): void {
+  private async dispatch(state: ConnectionState, msg: ClientMessage): Promise<void> {
+    if (state.conn.closed) return;
     if (msg.type === 'hello') return handleHello(this.ctx, state, msg);
     const session = state.session;
     if (!session || session.ended) throw new AppError('NOT_FOUND', 'This chat has ended; start a new one.');
@@ -55,6 +63,8 @@ export class ChatService {
         return this.selectTools(session, msg.tools, msg.dataSources);
       case 'send':
         return this.send(session, msg.text, msg.clientId);
+      case 'open-chat':
+        return openChat(this.ctx, state, session, msg.conversationId);
       case 'stop':
         return this.stop(session);
       case 'new-chat':
@@ -79,8 +89,7 @@ export class ChatService {
     }
     if (!this.ctx.models.isAvailable(model)) throw new AppError('MODEL_UNAVAILABLE', `${model} is not available right now.`);
     session.model = model;
-    session.emit({ type: 'model-selected', model });
-    session.transcript.write('model-selected', { model });
+    session.record({ kind: 'model-selected', model });
   }
 
   private selectTools(session: Session, tools: string[], dataSources: string[]): void {
@@ -92,11 +101,10 @@ export class ChatService {
     if (badSource !== undefined) throw new AppError('FORBIDDEN', `The data source "${badSource.slice(0, 100)}" is not available to you.`);
     session.tools = [...new Set(tools)];
     session.dataSources = [...new Set(dataSources)];
-    session.emit({ type: 'selection', tools: session.tools, dataSources: session.dataSources, locked: false });
-    session.transcript.write('selection', { tools: session.tools, dataSources: session.dataSources, locked: false });
+    session.record({ kind: 'selection', tools: session.tools, dataSources: session.dataSources, locked: false });
   }
 
-  private send(session: Session, text: string, clientId?: string): void {
+  private async send(session: Session, text: string, clientId?: string): Promise<void> {
     const { env } = this.ctx;
     if (this.ctx.shuttingDown) throw new AppError('SHUTTING_DOWN');
     if (text.length > env.MAX_MESSAGE_CHARS) throw new AppError('BAD_MESSAGE', `The message is longer than ${env.MAX_MESSAGE_CHARS} characters.`);
@@ -108,20 +116,29 @@ export class ChatService {
     if (!model || !this.ctx.policy.canUseModel(session.owner, session.model) || !this.ctx.models.isAvailable(session.model)) {
       throw new AppError('MODEL_UNAVAILABLE', `${session.model} is not available; choose another model.`);
     }
+    const countTokens = await loadTokenCounter();
+    if (session.turn) throw new AppError('TURN_IN_PROGRESS');
     if (!session.locked) {
       session.locked = true;
-      session.emit({ type: 'selection', tools: session.tools, dataSources: session.dataSources, locked: true });
-      session.transcript.write('selection', { tools: session.tools, dataSources: session.dataSources, locked: true });
+      session.record({ kind: 'selection', tools: session.tools, dataSources: session.dataSources, locked: true });
     }
     const id = newId('u');
     const at = new Date().toISOString();
-    session.emit({ type: 'user-message', id, text, at, ...(clientId ? { clientId } : {}) });
-    session.transcript.write('user-message', { messageId: id, text });
-    session.history.push({ role: 'user', content: text });
+    session.record({ kind: 'user-message', id, text, at, ...(clientId ? { clientId } : {}) });
+    if (!session.title) {
+      session.title = titleFromMessage(text);
+      session.record({ kind: 'title', title: session.title });
+    }
+    session.history.push({ role: 'user', text });
+    // Nothing completed is lost: the user's message is durable before the model is called.
+    await session.flushRecords();
+    if (session.ended || session.turn) return;
     startTurn(session, model, {
       tools: this.ctx.tools,
       policy: this.ctx.policy,
       log: this.ctx.log,
+      limits: this.ctx.models.limitsOf(session.model),
+      countTokens,
       systemPrompt: buildSystemPrompt(this.ctx, session),
       settings: {
         thinkingIntervalMs: env.THINKING_INTERVAL_MS,
@@ -134,15 +151,20 @@ export class ChatService {
 
   private stop(session: Session): void {
     if (!session.turn) return;
-    session.transcript.write('stop', { messageId: session.turn.messageId });
-    session.turn.controller.abort(new StopRequested());
+    session.record({ kind: 'stop', messageId: session.turn.messageId });
+    session.turn.controller.abort(new TurnEnded('stopped'));
   }
 
+  /**
+   * A fresh chat. With history on, the old one is only left (a running answer finishes and is
+   * stored; it can be reopened); without it, the old chat is ended as before.
+   */
   private async newChat(state: ConnectionState, old: Session): Promise<void> {
     old.detach(state.conn);
     const fresh = createSession(this.ctx, state.conn.user, old.model);
     join(this.ctx, state, fresh, 0, false);
-    await this.ctx.sessions.end(old, 'new-chat');
+    if (this.ctx.archive) this.ctx.sessions.detached(old);
+    else await this.ctx.sessions.end(old, 'new-chat');
   }
 
   private feedback(session: Session, msg: FeedbackMessage): void {
@@ -151,8 +173,12 @@ export class ChatService {
       const entry = session.view.entries.find((e) => e.id === msg.messageId && e.role === 'assistant');
       if (!entry) throw new AppError('NOT_FOUND', 'No such answer in this chat.');
     }
-    session.transcript.write('feedback', { messageId: msg.messageId, rating: msg.rating, comment: msg.comment });
-    session.emit(msg.messageId ? { type: 'feedback-saved', messageId: msg.messageId } : { type: 'feedback-saved' });
+    session.record({
+      kind: 'feedback',
+      ...(msg.messageId !== undefined ? { messageId: msg.messageId } : {}),
+      ...(msg.rating !== undefined ? { rating: msg.rating } : {}),
+      ...(msg.comment !== undefined ? { comment: msg.comment } : {}),
+    });
   }
 
   private reject(state: ConnectionState, err: AppError): void {

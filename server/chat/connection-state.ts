@@ -1,6 +1,7 @@
 import type { Connection } from '../sessions/connection.js';
 import type { Session } from '../sessions/session.js';
 import type { ServerEventBody } from '../protocol/server-events.js';
+import { SerialQueue } from './serial-queue.js';
 
 /** A token bucket: `ratePerS` sustained, `burst` at once. */
 export class TokenBucket {
@@ -31,12 +32,16 @@ export class ConnectionState {
   violations = 0;
   helloTimer: NodeJS.Timeout | undefined;
   lastRateLimitNotice = 0;
+  /** This connection's frames, handled one at a time in arrival order. */
+  readonly queue: SerialQueue;
 
   constructor(
     readonly conn: Connection,
     readonly bucket: TokenBucket,
     readonly testMode: boolean,
-  ) {}
+  ) {
+    this.queue = new SerialQueue((err) => conn.log.error({ err }, 'frame handling failed'));
+  }
 
   /** Sends an event that is about this connection, not part of the session's replayable stream. */
   sendDirect(body: ServerEventBody, seq = 0): void {

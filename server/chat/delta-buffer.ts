@@ -15,7 +15,7 @@ export class DeltaBuffer {
   private lastFlush = 0;
 
   constructor(
-    private readonly session: Session,
+    private readonly session: Pick<Session, 'record'>,
     private readonly messageId: string,
     private readonly flushMs: number,
   ) {}
@@ -39,6 +39,6 @@ export class DeltaBuffer {
     const text = this.pending;
     this.pending = '';
     this.lastFlush = performance.now();
-    this.session.emit({ type: 'delta', id: this.messageId, text });
+    this.session.record({ kind: 'assistant-text', id: this.messageId, text });
   }
 }

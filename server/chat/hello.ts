@@ -1,12 +1,12 @@
-import type { AppContext } from '../app-context.js';
 import { AppError } from '../errors.js';
 import { PROTOCOL_VERSION, type HelloMessage } from '../protocol/client-messages.js';
 import { CLOSE_CODES, type ServerEventBody } from '../protocol/server-events.js';
 import type { Session } from '../sessions/session.js';
+import type { ChatDeps } from './chat-deps.js';
 import type { ConnectionState } from './connection-state.js';
 
 /** The `ready` event for a connection joining a session. Not replayed: it describes this connection. */
-export function readyEvent(ctx: AppContext, state: ConnectionState, session: Session, resumed: boolean): ServerEventBody {
+export function readyEvent(ctx: ChatDeps, state: ConnectionState, session: Session, resumed: boolean): ServerEventBody {
   const user = state.conn.user;
   return {
     type: 'ready',
@@ -23,11 +23,12 @@ export function readyEvent(ctx: AppContext, state: ConnectionState, session: Ses
       .filter((d) => ctx.policy.canUseDataSource(user, d.id))
       .map((d) => ({ id: d.id, name: d.name, description: d.description })),
     limits: { maxMessageChars: ctx.env.MAX_MESSAGE_CHARS },
+    history: !!ctx.archive,
   };
 }
 
 /** A new session with the user's permitted defaults: the default model, every permitted tool and data source. */
-export function createSession(ctx: AppContext, user: string, preferredModel?: string): Session {
+export function createSession(ctx: ChatDeps, user: string, preferredModel?: string): Session {
   const permitted = (name: string) => ctx.policy.canUseModel(user, name) && ctx.models.isAvailable(name);
   const candidates = [preferredModel, ctx.env.DEFAULT_MODEL, ctx.models.defaultModel(), ...ctx.models.list().map((m) => m.name)];
   // With nothing usable, the session still opens (on the default) and a send explains why it cannot answer.
@@ -35,29 +36,67 @@ export function createSession(ctx: AppContext, user: string, preferredModel?: st
   const session = ctx.sessions.create(user, model);
   session.tools = ctx.tools.listFor(user).map((t) => t.name);
   session.dataSources = ctx.catalog.list().filter((d) => ctx.policy.canUseDataSource(user, d.id)).map((d) => d.id);
-  session.transcript.write('selection', { tools: session.tools, dataSources: session.dataSources, locked: false });
+  session.record({ kind: 'session-start', sessionId: session.id, user, model, tools: session.tools, dataSources: session.dataSources });
   return session;
 }
 
+/**
+ * Makes a stored chat live again under its own id: the reader gets its messages, the model its
+ * whole history, and it keeps its model and its locked tool and data-source selection.
+ */
+async function reopenSession(ctx: ChatDeps, user: string, id: string): Promise<Session | undefined> {
+  const stored = await ctx.archive?.load(id, user);
+  if (!stored) return undefined;
+  // Another frame may have made it live while the store was read.
+  const live = ctx.sessions.get(id, user);
+  if (live) return live;
+  const session = ctx.sessions.create(user, stored.model, { id: stored.id, startedAt: new Date(stored.createdAt), entries: stored.entries });
+  session.title = stored.title;
+  session.tools = stored.tools;
+  session.dataSources = stored.dataSources;
+  session.locked = stored.locked;
+  session.history.push(...stored.history);
+  return session;
+}
+
+/** The user's chat with this id: live in this process, else reopened from the store. */
+async function findSession(ctx: ChatDeps, user: string, id: string): Promise<Session | undefined> {
+  return ctx.sessions.get(id, user) ?? (await reopenSession(ctx, user, id));
+}
+
 /** Attaches the connection to a session from `afterSeq`, or sends a snapshot when that is no longer buffered. */
-export function join(ctx: AppContext, state: ConnectionState, session: Session, afterSeq: number, resumed: boolean): void {
+export function join(ctx: ChatDeps, state: ConnectionState, session: Session, afterSeq: number, resumed: boolean): void {
   state.session = session;
   ctx.sessions.setCurrent(session);
   ctx.sessions.attached(session);
   state.sendDirect(readyEvent(ctx, state, session, resumed));
-  if (!session.attach(state.conn, afterSeq)) {
+  // A reopened chat's earlier messages are not in its event log, and a client from before the
+  // restart counts seqs of another incarnation: both get the snapshot, which carries everything.
+  const needsSnapshot = session.reopened && (afterSeq === 0 || afterSeq > session.lastSeq);
+  if (needsSnapshot || !session.attach(state.conn, afterSeq)) {
     const running = session.turn ? { runningMessageId: session.turn.messageId } : {};
     state.sendDirect({ type: 'history', messages: session.view.entries, ...running }, session.lastSeq);
     session.attach(state.conn, session.lastSeq);
   }
 }
 
+/** `open-chat`: leave the current chat (it stays, and keeps running) and continue an earlier one. */
+export async function openChat(ctx: ChatDeps, state: ConnectionState, current: Session, id: string): Promise<void> {
+  if (id === current.id) return join(ctx, state, current, 0, true);
+  const target = await findSession(ctx, state.conn.user, id);
+  if (!target) throw new AppError('NOT_FOUND', 'No such chat.');
+  if (state.conn.closed) return;
+  current.detach(state.conn);
+  ctx.sessions.detached(current);
+  join(ctx, state, target, 0, true);
+}
+
 /**
  * The first frame. Agrees the protocol version, enforces one live connection per user (the older
  * one is told and closed, or the newer one refused, per SESSION_TAKEOVER), then joins the asked-for
- * session if this user owns it, else the user's current one, else a new one.
+ * session if this user owns it (live, or stored and reopened), else the current one, else a new one.
  */
-export function handleHello(ctx: AppContext, state: ConnectionState, msg: HelloMessage): void {
+export async function handleHello(ctx: ChatDeps, state: ConnectionState, msg: HelloMessage): Promise<void> {
   const { conn } = state;
   if (msg.v !== PROTOCOL_VERSION) {
     state.sendDirect({ type: 'error', ...new AppError('PROTOCOL_VERSION', `This server speaks protocol version ${PROTOCOL_VERSION}.`).toEvent() });
@@ -77,15 +116,15 @@ export function handleHello(ctx: AppContext, state: ConnectionState, msg: HelloM
   }
   ctx.sessions.claimLive(conn);
   clearTimeout(state.helloTimer);
-  state.greeted = true;
 
   let session: Session | undefined;
   let afterSeq = 0;
   if (msg.sessionId) {
-    session = ctx.sessions.get(msg.sessionId, conn.user);
+    session = await findSession(ctx, conn.user, msg.sessionId);
     if (session) afterSeq = msg.lastSeq ?? 0;
     else state.sendDirect({ type: 'error', code: 'NOT_FOUND', message: 'That chat has ended or does not exist; you are in a new one.' });
   }
+  if (conn.closed) return;
   session ??= ctx.sessions.current(conn.user);
   const resumed = !!session;
   session ??= createSession(ctx, conn.user);

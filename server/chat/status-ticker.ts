@@ -8,7 +8,7 @@ export class StatusTicker {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly session: Session,
+    private readonly session: Pick<Session, 'record'>,
     private readonly intervalMs: number,
   ) {}
 
@@ -18,8 +18,7 @@ export class StatusTicker {
     this.timer = setInterval(() => {
       const elapsedMs = Date.now() - since;
       const text = `${label} ${Math.round(elapsedMs / 1000)} s`;
-      this.session.emit(tool ? { type: 'status', text, elapsedMs, tool } : { type: 'status', text, elapsedMs });
-      this.session.transcript.write('status', { text, elapsedMs, ...(tool ? { tool } : {}) });
+      this.session.record(tool ? { kind: 'status', text, elapsedMs, tool } : { kind: 'status', text, elapsedMs });
     }, this.intervalMs);
   }
 

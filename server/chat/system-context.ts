@@ -1,11 +1,11 @@
-import type { AppContext } from '../app-context.js';
+import type { ChatDeps } from './chat-deps.js';
 import type { Session } from '../sessions/session.js';
 
 /**
  * The system prompt for a turn: the configured prompt, then what this chat may use. The model only
  * learns data source ids from here, so it can pass a valid `data_source` to sql_query.
  */
-export function buildSystemPrompt(ctx: AppContext, session: Session): string {
+export function buildSystemPrompt(ctx: Pick<ChatDeps, 'systemPrompt' | 'policy' | 'catalog'>, session: Session): string {
   const parts = [ctx.systemPrompt];
   const sources = session.dataSources
     .filter((id) => ctx.policy.canUseDataSource(session.owner, id))

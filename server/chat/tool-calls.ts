@@ -17,6 +17,11 @@ function argsForDisplay(raw: string): unknown {
   }
 }
 
+/** How a failed call reads to the model (also when a stored chat is reopened). */
+export function toolErrorText(code: string, message: string): string {
+  return `Error (${code}): ${message}`;
+}
+
 export interface ToolCallDeps {
   tools: ToolRegistry;
   policy: AccessPolicy;
@@ -38,8 +43,7 @@ export async function runToolCalls(
   for (const call of calls) {
     if (!call.id) call.id = `call_${randomBytes(8).toString('hex')}`;
     const args = argsForDisplay(call.function.arguments);
-    session.emit({ type: 'tool-call', messageId, callId: call.id, name: call.function.name, args });
-    session.transcript.write('tool-call', { messageId, callId: call.id, name: call.function.name, args });
+    session.record({ kind: 'tool-call', messageId, callId: call.id, name: call.function.name, args });
   }
   const names = [...new Set(calls.map((c) => c.function.name))].join(', ');
   status.start(`Running ${names}…`, names);
@@ -60,14 +64,12 @@ export async function runToolCalls(
     const outcome = outcomes[i]!;
     const name = call.function.name;
     if (outcome.ok) {
-      session.emit({ type: 'tool-result', messageId, callId: call.id, content: outcome.content, ...(outcome.ui ? { ui: outcome.ui } : {}) });
-      session.transcript.write('tool-result', { messageId, callId: call.id, name, content: outcome.content, durationMs: outcome.durationMs, ui: outcome.ui?.type });
-      session.history.push({ role: 'tool', tool_call_id: call.id, content: outcome.content });
+      session.record({ kind: 'tool-result', messageId, callId: call.id, name, content: outcome.content, durationMs: outcome.durationMs, ...(outcome.ui ? { ui: outcome.ui } : {}) });
+      session.history.push({ role: 'tool', toolCallId: call.id, text: outcome.content });
     } else {
-      session.emit({ type: 'tool-error', messageId, callId: call.id, code: outcome.code, message: outcome.message });
-      session.transcript.write('tool-error', { messageId, callId: call.id, name, code: outcome.code, message: outcome.message, durationMs: outcome.durationMs });
+      session.record({ kind: 'tool-error', messageId, callId: call.id, name, code: outcome.code, message: outcome.message, durationMs: outcome.durationMs });
       if (outcome.code === 'TOOL_FORBIDDEN') deps.log.warn({ tool: name, user: session.owner }, 'tool call denied');
-      session.history.push({ role: 'tool', tool_call_id: call.id, content: `Error (${outcome.code}): ${outcome.message}` });
+      session.history.push({ role: 'tool', toolCallId: call.id, text: toolErrorText(outcome.code, outcome.message) });
     }
   });
 }

@@ -1,12 +1,17 @@
 import type { Logger } from 'pino';
-import { AppError, toAppError } from '../errors.js';
-import type { ChatModel, ModelEvent } from '../llm/types.js';
+import { AppError } from '../errors.js';
+import type { ModelLimits } from '../llm/model-registry.js';
+import type { TokenCounter } from '../llm/token-count.js';
+import type { ChatModel, ModelEvent, ToolCallRequest } from '../llm/types.js';
 import type { Usage } from '../protocol/server-events.js';
 import { newId } from '../sessions/session-manager.js';
 import type { RunningTurn, Session } from '../sessions/session.js';
+import { fitHistory } from './context-window.js';
 import { DeltaBuffer } from './delta-buffer.js';
+import type { CallUsage } from './records.js';
 import { StatusTicker } from './status-ticker.js';
 import { runToolCalls, type ToolCallDeps } from './tool-calls.js';
+import { outcomeOf, type TurnOutcome } from './turn-end.js';
 
 export interface TurnSettings {
   thinkingIntervalMs: number;
@@ -18,19 +23,17 @@ export interface TurnSettings {
 export interface TurnDeps extends ToolCallDeps {
   settings: TurnSettings;
   systemPrompt: string;
+  limits: ModelLimits;
+  countTokens: TokenCounter;
 }
 
-/** Why a turn was aborted; stop is not an error, everything else is reported. */
-export class StopRequested extends Error {
-  constructor() {
-    super('stopped by the user');
-    this.name = 'StopRequested';
-  }
-}
+/** Output tokens assumed for fitting the context when a model states no cap of its own. */
+const DEFAULT_RESERVED_OUTPUT_TOKENS = 1024;
 
-function addUsage(total: Usage | undefined, add: Usage | undefined): Usage | undefined {
-  if (!add) return total;
-  if (!total) return { ...add };
+export const CONTEXT_TRIMMED_NOTICE = 'Earlier messages of this chat no longer fit the model and were left out of its view.';
+
+function addUsage(total: Usage | undefined, add: Usage): Usage {
+  if (!total) return { promptTokens: add.promptTokens, completionTokens: add.completionTokens, totalTokens: add.totalTokens };
   return {
     promptTokens: total.promptTokens + add.promptTokens,
     completionTokens: total.completionTokens + add.completionTokens,
@@ -39,9 +42,10 @@ function addUsage(total: Usage | undefined, add: Usage | undefined): Usage | und
 }
 
 /**
- * Starts one answer: the model streams with the full history, tool calls run in bounded rounds,
- * and the turn always ends with exactly one `message-end` — complete, stopped, or failed with the
- * partial text kept and marked incomplete. It keeps running if the socket drops (see SessionManager).
+ * Starts one answer: the model streams with the chat's history, tool calls run in bounded rounds,
+ * and the turn always ends through `finish` — exactly one `assistant-end` fact, whose reason says
+ * how (done, stopped, abandoned, session-ended, timeout, error, shutdown). It keeps running if the
+ * socket drops (see SessionManager).
  */
 export function startTurn(session: Session, model: ChatModel, deps: TurnDeps): RunningTurn {
   const messageId = newId('m');
@@ -54,6 +58,12 @@ export function startTurn(session: Session, model: ChatModel, deps: TurnDeps): R
   return turn;
 }
 
+/** What one model call produced, whether or not it finished. */
+interface RoundResult {
+  text: string;
+  finished?: Extract<ModelEvent, { type: 'done' }>;
+}
+
 async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messageId: string, controller: AbortController): Promise<void> {
   const { settings } = deps;
   const log: Logger = deps.log.child({ sessionId: session.id, messageId });
@@ -62,22 +72,40 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
   const status = new StatusTicker(session, settings.thinkingIntervalMs);
   const deltas = new DeltaBuffer(session, messageId, settings.deltaFlushMs);
   let text = '';
-  let roundText = '';
   let usage: Usage | undefined;
-  session.emit({ type: 'message-start', id: messageId, model: model.name, at: new Date().toISOString() });
+  session.record({ kind: 'assistant-start', id: messageId, model: model.name, at: new Date().toISOString() });
 
-  try {
-    let finishReason = 'stop';
-    for (let round = 0; ; round += 1) {
-      status.start('Thinking…');
-      const started = Date.now();
-      let firstTokenMs: number | undefined;
-      let finished: Extract<ModelEvent, { type: 'done' }> | undefined;
-      roundText = '';
+  const finish = (outcome: TurnOutcome) => {
+    deltas.flush();
+    session.record({
+      kind: 'assistant-end',
+      id: messageId,
+      model: model.name,
+      text,
+      reason: outcome.reason,
+      finishReason: outcome.finishReason,
+      ...(usage ? { usage } : {}),
+      ...(outcome.error ? { error: { code: outcome.error.code, message: outcome.error.message, stack: outcome.error.stack ?? '' } } : {}),
+    });
+  };
+
+  /** Streams one model call; always records its `model-call` fact (with counted usage when none came). */
+  const round = async (index: number, result: RoundResult): Promise<void> => {
+    status.start('Thinking…');
+    const started = Date.now();
+    const reserved = deps.limits.maxOutputTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS;
+    const fitted = fitHistory(deps.countTokens, { role: 'system', text: deps.systemPrompt }, session.history, deps.limits.contextTokens, reserved);
+    if (fitted.omitted > 0 && !session.noticesGiven.has('context-trimmed')) {
+      session.noticesGiven.add('context-trimmed');
+      session.record({ kind: 'notice', key: 'context-trimmed', text: CONTEXT_TRIMMED_NOTICE });
+    }
+    let firstTokenMs: number | undefined;
+    try {
       const stream = model.stream({
-        messages: [{ role: 'system', content: deps.systemPrompt }, ...session.history],
+        messages: fitted.messages,
         tools: deps.tools.specsFor(session.owner, session.tools),
         signal,
+        ...(deps.limits.maxOutputTokens ? { maxOutputTokens: deps.limits.maxOutputTokens } : {}),
       });
       for await (const event of stream) {
         if (event.type === 'text') {
@@ -85,35 +113,54 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
             firstTokenMs = Date.now() - started;
             status.stop();
           }
-          roundText += event.text;
+          result.text += event.text;
           deltas.push(event.text);
           // A slow reader pauses the upstream rather than growing our buffers.
           if (session.readerCongested) await session.waitForReader(signal);
         } else {
-          finished = event;
+          result.finished = event;
         }
       }
+    } finally {
       status.stop();
-      if (!finished) throw new AppError('LLM_STREAM_INCOMPLETE');
-      usage = addUsage(usage, finished.usage);
-      const thisRound = roundText;
-      text += thisRound;
-      roundText = ''; // committed: the catch below only adds text from a round that did not finish
-      session.transcript.write('model-call', {
-        messageId, model: model.name, round, firstTokenMs, durationMs: Date.now() - started,
-        finishReason: finished.finishReason, usage: finished.usage, toolCalls: finished.toolCalls.length,
+      const callUsage = result.finished?.usage ? { ...result.finished.usage } : estimateUsage(deps.countTokens, fitted.promptTokens, result.text, result.finished?.toolCalls ?? []);
+      usage = addUsage(usage, callUsage);
+      session.record({
+        kind: 'model-call',
+        messageId,
+        model: model.name,
+        round: index,
+        ...(firstTokenMs !== undefined ? { firstTokenMs } : {}),
+        durationMs: Date.now() - started,
+        finishReason: result.finished?.finishReason ?? (signal.aborted ? 'aborted' : 'error'),
+        usage: callUsage,
+        toolCalls: result.finished?.toolCalls ?? [],
       });
+    }
+  };
+
+  try {
+    let finishReason = 'stop';
+    for (let index = 0; ; index += 1) {
+      const result: RoundResult = { text: '' };
+      try {
+        await round(index, result);
+      } finally {
+        // Text the client already saw stays in the answer and in the model's view, even when cut.
+        text += result.text;
+        if (!result.finished && result.text) session.history.push({ role: 'assistant', text: result.text });
+      }
+      const { finished } = result;
+      if (!finished) throw new AppError('LLM_STREAM_INCOMPLETE');
       if (finished.toolCalls.length === 0) {
         finishReason = finished.finishReason;
-        session.history.push({ role: 'assistant', content: thisRound });
+        session.history.push({ role: 'assistant', text: result.text });
         break;
       }
-      session.history.push({ role: 'assistant', content: thisRound, tool_calls: finished.toolCalls });
-      if (round >= settings.maxToolRounds) {
+      session.history.push({ role: 'assistant', text: result.text, toolCalls: finished.toolCalls });
+      if (index >= settings.maxToolRounds) {
         // Bounded loop, failing soft: answer every pending call so the history stays valid, then end.
-        for (const call of finished.toolCalls) {
-          session.history.push({ role: 'tool', tool_call_id: call.id, content: 'Error: tool round limit reached.' });
-        }
+        for (const call of finished.toolCalls) session.history.push({ role: 'tool', toolCallId: call.id, text: 'Error: tool round limit reached.' });
         const notice = `\n\n_Stopped after ${settings.maxToolRounds} rounds of tool calls._`;
         deltas.push(notice);
         text += notice;
@@ -124,28 +171,19 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
       await runToolCalls(session, messageId, finished.toolCalls, signal, status, { ...deps, log });
       if (signal.aborted) throw signal.reason;
     }
-    deltas.flush();
-    session.emit({ type: 'message-end', id: messageId, finishReason, incomplete: false, ...(usage ? { usage } : {}) });
-    session.transcript.write('assistant-message', { messageId, model: model.name, text, usage, finishReason, incomplete: false });
+    finish({ reason: 'done', finishReason });
   } catch (err) {
-    deltas.flush();
-    text += roundText;
-    if (roundText) session.history.push({ role: 'assistant', content: roundText });
-    const reason: unknown = signal.aborted ? signal.reason : err;
-    if (reason instanceof StopRequested) {
-      session.emit({ type: 'message-end', id: messageId, finishReason: 'stopped', incomplete: true, ...(usage ? { usage } : {}) });
-      session.transcript.write('assistant-message', { messageId, model: model.name, text, usage, finishReason: 'stopped', incomplete: true });
-      return;
-    }
-    const appErr = reason instanceof AppError ? reason : signal.aborted ? new AppError('TURN_TIMEOUT', 'The answer was abandoned.') : toAppError(reason, 'LLM_ERROR');
-    if (!(reason instanceof AppError)) log.error({ err: reason }, 'turn failed');
-    const error = { code: appErr.code, message: appErr.message };
-    session.emit({ type: 'error', ...error, messageId });
-    session.emit({ type: 'message-end', id: messageId, finishReason: 'error', incomplete: true, error, ...(usage ? { usage } : {}) });
-    session.transcript.write('error', { messageId, ...error, stack: (reason as Error)?.stack ?? String(reason) });
-    session.transcript.write('assistant-message', { messageId, model: model.name, text, usage, finishReason: 'error', incomplete: true });
+    if (!signal.aborted && !(err instanceof AppError)) log.error({ err }, 'turn failed');
+    finish(outcomeOf(err, signal));
   } finally {
     clearTimeout(timeout);
     status.stop();
   }
+}
+
+/** Counted usage for a call whose provider reported none (or that did not finish): marked estimated. */
+function estimateUsage(count: TokenCounter, promptTokens: number, text: string, toolCalls: ToolCallRequest[]): CallUsage {
+  let completionTokens = count(text);
+  for (const call of toolCalls) completionTokens += count(call.function.name) + count(call.function.arguments);
+  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated: true };
 }

@@ -82,7 +82,7 @@ export class DemoModel implements ChatModel {
 function lastUserText(messages: ChatMessage[]): string | undefined {
   for (let i = messages.length - 1; i >= 0; i -= 1) {
     const message = messages[i];
-    if (message?.role === 'user') return message.content;
+    if (message?.role === 'user') return message.text;
   }
   return undefined;
 }
@@ -119,7 +119,7 @@ function markdownAnswer(userText: string | undefined, toolNames: string[]): stri
 
 /** "Result from `basic_math`: …" for each tool message that ended the conversation. */
 function summariseToolResults(messages: ChatMessage[]): string {
-  const results: Array<{ tool_call_id: string; content: string }> = [];
+  const results: Array<{ toolCallId: string; text: string }> = [];
   let i = messages.length - 1;
   for (; i >= 0; i -= 1) {
     const message = messages[i];
@@ -127,10 +127,10 @@ function summariseToolResults(messages: ChatMessage[]): string {
     results.unshift(message);
   }
   const caller = messages[i];
-  const calls = caller?.role === 'assistant' ? (caller.tool_calls ?? []) : [];
+  const calls = caller?.role === 'assistant' ? (caller.toolCalls ?? []) : [];
   const parts = results.map((result) => {
-    const name = calls.find((c) => c.id === result.tool_call_id)?.function.name ?? 'the tool';
-    const content = result.content.trim();
+    const name = calls.find((c) => c.id === result.toolCallId)?.function.name ?? 'the tool';
+    const content = result.text.trim();
     const preview = content.length > RESULT_PREVIEW_CHARS ? `${content.slice(0, RESULT_PREVIEW_CHARS)}…` : content;
     const failed = /^error\b/i.test(content);
     const body = preview.includes('\n') ? `\n\n\`\`\`\n${preview.replace(/```/g, "'''")}\n\`\`\`` : ` ${preview}`;
@@ -151,7 +151,7 @@ function countWords(text: string): number {
 /** An estimate, labelled as such by being the demo: one token per word. */
 function estimateUsage(messages: ChatMessage[], completionTokens: number): Usage {
   let promptTokens = 0;
-  for (const message of messages) promptTokens += countWords(message.content);
+  for (const message of messages) promptTokens += countWords(message.text);
   return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
 }
 

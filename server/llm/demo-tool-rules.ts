@@ -117,7 +117,7 @@ export function dataSourceHints(spec: ToolSpec, messages: ChatMessage[]): DataSo
   };
   for (const message of messages) {
     if (message.role !== 'system') continue;
-    for (const match of message.content.matchAll(/^- ([\w-]+): .*?(?:\(tables: ([^)]*)\))?$/gm)) {
+    for (const match of message.text.matchAll(/^- ([\w-]+): .*?(?:\(tables: ([^)]*)\))?$/gm)) {
       add(match[1] as string, (match[2] ?? '').split(',').map((t) => t.trim()).filter(Boolean));
     }
   }

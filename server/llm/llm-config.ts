@@ -46,6 +46,8 @@ export interface ModelConfig {
   /** Undefined when the provider needs none or it is missing (then `unavailableReason` says so). */
   apiKey?: string;
   maxOutputTokens?: number;
+  /** How many tokens the model's context holds; older turns are left out of a request past it. */
+  contextTokens?: number;
   /** Set when the model is listed but cannot be used, e.g. "API key not set (ANTHROPIC_API_KEY)". */
   unavailableReason?: string;
 }
@@ -73,6 +75,7 @@ const entrySchema = z.strictObject({
   model_name: z.string().min(1, 'must not be empty').optional(),
   label: z.string().min(1).max(80).optional(),
   max_output_tokens: z.number().int().min(1).max(1_000_000).optional(),
+  context_tokens: z.number().int().min(256).max(100_000_000).optional(),
 });
 
 const fileSchema = z.strictObject({ llms: z.array(z.unknown()) });
@@ -146,6 +149,7 @@ function resolveEntry(entry: Entry, vars: LlmConfigOptions['vars'], at: string, 
 
   const model: ModelConfig = { name: entry.name, provider, label, modelName: modelName ?? '', baseUrl: baseUrl ?? '' };
   if (entry.max_output_tokens !== undefined) model.maxOutputTokens = entry.max_output_tokens;
+  if (entry.context_tokens !== undefined) model.contextTokens = entry.context_tokens;
   if (apiKey) model.apiKey = apiKey;
 
   if (missingBeforeKey > 0) {

@@ -37,6 +37,13 @@ export interface RegisteredModel {
   unavailableReason?: string;
   /** Its API key, for log redaction. */
   secret?: string;
+  limits?: ModelLimits;
+}
+
+/** What a request to a model must fit: its context, and its output cap (both optional). */
+export interface ModelLimits {
+  contextTokens?: number;
+  maxOutputTokens?: number;
 }
 
 export interface ModelRuntimeSettings {
@@ -58,6 +65,7 @@ interface Entry {
   latencyMs?: number;
   checkedAt?: string;
   secret?: string;
+  limits: ModelLimits;
 }
 
 export const NOT_CHECKED_REASON = 'not checked (DISABLE_LLM_CALLS)';
@@ -68,8 +76,8 @@ export class ModelRegistry {
   /** An empty list gets the demo model, so the server always has something to talk with. */
   constructor(models: RegisteredModel[]) {
     const list = models.length > 0 ? models : [{ model: new DemoModel() }];
-    for (const { model, unavailableReason, secret } of list) {
-      const entry: Entry = { model, status: model.demo ? 'ok' : unavailableReason ? 'misconfigured' : 'unchecked' };
+    for (const { model, unavailableReason, secret, limits } of list) {
+      const entry: Entry = { model, status: model.demo ? 'ok' : unavailableReason ? 'misconfigured' : 'unchecked', limits: limits ?? {} };
       if (unavailableReason) entry.reason = unavailableReason;
       if (secret) entry.secret = secret;
       this.entries.set(model.name, entry);
@@ -99,6 +107,10 @@ export class ModelRegistry {
   /** The model by name, even when unavailable (callers tell "unknown" from "unavailable" with isAvailable). */
   get(name: string): ChatModel | undefined {
     return this.entries.get(name)?.model;
+  }
+
+  limitsOf(name: string): ModelLimits {
+    return this.entries.get(name)?.limits ?? {};
   }
 
   isAvailable(name: string): boolean {
@@ -185,6 +197,14 @@ function isAvailable(status: ModelStatus): boolean {
 }
 
 function registeredModel(config: ModelConfig, settings: ModelRuntimeSettings): RegisteredModel {
+  const limits: ModelLimits = {};
+  if (config.contextTokens !== undefined) limits.contextTokens = config.contextTokens;
+  const outputCap = config.maxOutputTokens ?? (settings.maxOutputTokens > 0 ? settings.maxOutputTokens : undefined);
+  if (outputCap !== undefined) limits.maxOutputTokens = outputCap;
+  return { ...buildModel(config, settings), limits };
+}
+
+function buildModel(config: ModelConfig, settings: ModelRuntimeSettings): RegisteredModel {
   if (config.provider === 'demo') {
     return { model: new DemoModel({ name: config.name, label: config.label, wordDelayMs: settings.demoWordDelayMs }) };
   }

@@ -1,9 +1,10 @@
 import type OpenAI from 'openai';
-import type { ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { AppError } from '../errors.js';
 import { SseDecoder } from './sse-decoder.js';
 import { StreamAccumulator } from './stream-accumulator.js';
-import type { ChatMessage, ChatModel, ModelEvent, StreamRequest } from './types.js';
+import { toOpenAIMessage } from './openai-wire.js';
+import type { ChatModel, ModelEvent, StreamRequest } from './types.js';
 import { bodyReader, nodeFetch, type ChunkReader } from './node-fetch.js';
 import { loadOpenAI } from './openai-sdk.js';
 import { requestError, streamedProviderError, streamReadError } from './upstream-errors.js';
@@ -184,14 +185,14 @@ export class OpenAICompatibleModel implements ChatModel {
   private streamBody(request: StreamRequest): ChatCompletionCreateParamsStreaming {
     const body: ChatCompletionCreateParamsStreaming = {
       model: this.options.modelName,
-      messages: request.messages.map(toProviderMessage),
+      messages: request.messages.map(toOpenAIMessage),
       stream: true,
       stream_options: { include_usage: true },
     };
     // Some providers reject an empty tools array, so omit it.
     if (request.tools.length > 0) body.tools = request.tools;
-    const limit = this.options.maxOutputTokens;
-    if (limit !== undefined && limit > 0) Object.assign(body, this.outputTokenLimit(limit));
+    const limit = this.outputCap(request.maxOutputTokens);
+    if (limit !== undefined) Object.assign(body, this.outputTokenLimit(limit));
     return body;
   }
 
@@ -203,18 +204,18 @@ export class OpenAICompatibleModel implements ChatModel {
     return this.provider === 'openai' ? { max_completion_tokens: tokens } : { max_tokens: tokens };
   }
 
+  /** The output cap to send: the smaller of the model's configured limit and the caller's. */
+  private outputCap(requested: number | undefined): number | undefined {
+    const own = this.options.maxOutputTokens !== undefined && this.options.maxOutputTokens > 0 ? this.options.maxOutputTokens : undefined;
+    if (requested === undefined || requested <= 0) return own;
+    return own === undefined ? requested : Math.min(own, requested);
+  }
+
   private stalled(): AppError {
     return new AppError('LLM_STALLED', `${this.label} sent nothing for ${this.options.stallMs} ms; the answer was stopped.`);
   }
 }
 
-/** An assistant turn that only called tools has empty content; providers want null there, not ''. */
-function toProviderMessage(message: ChatMessage): ChatCompletionMessageParam {
-  if (message.role === 'assistant' && message.tool_calls && message.tool_calls.length > 0 && message.content === '') {
-    return { role: 'assistant', content: null, tool_calls: message.tool_calls };
-  }
-  return message;
-}
 
 const DRAIN_TIMEOUT_MS = 1000;
 const DRAIN_MAX_BYTES = 64 * 1024;

@@ -1,11 +1,14 @@
 import type { Usage } from '../protocol/server-events.js';
 
-/** A message in OpenAI chat format, as the session history keeps it. */
+/**
+ * A message as the chat keeps it: provider-neutral. Each model client maps it to its own wire
+ * format (server/llm/openai-wire.ts for the OpenAI-compatible API).
+ */
 export type ChatMessage =
-  | { role: 'system'; content: string }
-  | { role: 'user'; content: string }
-  | { role: 'assistant'; content: string; tool_calls?: ToolCallRequest[] }
-  | { role: 'tool'; tool_call_id: string; content: string };
+  | { role: 'system'; text: string }
+  | { role: 'user'; text: string }
+  | { role: 'assistant'; text: string; toolCalls?: ToolCallRequest[] }
+  | { role: 'tool'; toolCallId: string; text: string };
 
 /** A complete tool call from the model, after all its streamed fragments were joined. */
 export interface ToolCallRequest {
@@ -30,6 +33,8 @@ export type ModelEvent =
 
 export interface StreamRequest {
   messages: ChatMessage[];
+  /** The most output tokens this call may produce (the model's own limit when smaller). */
+  maxOutputTokens?: number;
   tools: ToolSpec[];
   signal: AbortSignal;
 }

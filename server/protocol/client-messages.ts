@@ -33,6 +33,9 @@ export const stopMessage = z.strictObject({ type: z.literal('stop') });
 
 export const newChatMessage = z.strictObject({ type: z.literal('new-chat') });
 
+/** Opens one of the user's earlier chats (live or stored) and continues it. */
+export const openChatMessage = z.strictObject({ type: z.literal('open-chat'), conversationId: id });
+
 export const feedbackMessage = z.strictObject({
   type: z.literal('feedback'),
   /** The assistant message rated; omitted for feedback on the experience as a whole. */
@@ -53,6 +56,7 @@ export const clientMessage = z.discriminatedUnion('type', [
   sendMessage,
   stopMessage,
   newChatMessage,
+  openChatMessage,
   feedbackMessage,
   selectToolsMessage,
 ]);

@@ -34,6 +34,8 @@ export interface SessionInfo {
   dataSources: string[];
   locked: boolean;
   startedAt: string;
+  /** The chat's title (from its first message, or as renamed); '' before the first message. */
+  title: string;
   /** The assistant message being generated right now, if any (after a reload the page shows Stop). */
   runningMessageId?: string;
 }
@@ -57,9 +59,12 @@ export type ServerEventBody =
       tools: ToolInfo[];
       dataSources: DataSourceInfo[];
       limits: { maxMessageChars: number };
+      /** True when chats are kept: the page shows the sidebar of earlier chats. */
+      history: boolean;
     }
   | { type: 'history'; messages: HistoryEntry[]; runningMessageId?: string }
   | { type: 'model-selected'; model: string }
+  | { type: 'title'; title: string }
   | { type: 'selection'; tools: string[]; dataSources: string[]; locked: boolean }
   | { type: 'user-message'; id: string; clientId?: string; text: string; at: string }
   | { type: 'message-start'; id: string; model: string; at: string }
@@ -77,6 +82,8 @@ export type ServerEventBody =
   | { type: 'tool-error'; messageId: string; callId: string; code: ErrorCode; message: string }
   | { type: 'status'; text: string; elapsedMs: number; tool?: string }
   | { type: 'feedback-saved'; messageId?: string }
+  /** Something the reader should know about this chat, said once (e.g. `context-trimmed`). */
+  | { type: 'notice'; key: string; text: string }
   | { type: 'error'; code: ErrorCode; message: string; messageId?: string }
   | { type: 'takeover'; message: string }
   | { type: 'shutdown'; message: string };

@@ -47,7 +47,7 @@ export function registerApiRoutes(app: TemplatedApp, ctx: AppContext): void {
       async (reply, _req, identity, [sessionId = '']) => {
         // Everything written so far must be in the file before we read it.
         const live = ctx.sessions.get(sessionId, identity.email);
-        if (live) await live.transcript.flush();
+        if (live) await live.flushRecords();
         const text = await exportTranscriptText(ctx.env.LOGS_DIR, sessionId, identity.email, ctx.env.APP_NAME);
         if (reply.aborted) return;
         reply.send(200, text, [

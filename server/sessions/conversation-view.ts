@@ -9,6 +9,10 @@ export class ConversationView {
   readonly entries: HistoryEntry[] = [];
   private readonly byId = new Map<string, HistoryEntry>();
 
+  constructor(initial: HistoryEntry[] = []) {
+    for (const entry of initial) this.add(entry);
+  }
+
   apply(event: ServerEventBody): void {
     switch (event.type) {
       case 'user-message':

@@ -1,17 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Redactor } from '../logger.js';
-import { TranscriptWriter, transcriptPath } from '../transcripts/transcript-writer.js';
+import { TurnEnded } from '../chat/turn-end.js';
+import type { RecordSink } from '../chat/records.js';
+import type { HistoryEntry } from '../protocol/server-events.js';
 import type { Connection } from './connection.js';
 import { Session } from './session.js';
 
+/** A chat being brought back (from the store) rather than started. */
+export interface ReopenedChat {
+  id: string;
+  startedAt: Date;
+  entries: HistoryEntry[];
+}
+
 export interface SessionManagerOptions {
-  logsDir: string;
+  /** The sinks (transcript, store) that keep a chat's facts besides its event log. */
+  sinksFor: (sessionId: string, owner: string, reopened: boolean) => RecordSink[];
   eventBufferBytes: number;
   highWaterMark: number;
   resumeGraceMs: number;
   sessionTtlMs: number;
-  redactor: Redactor;
   log: Logger;
   /** Called after a session ended, so tools can release per-session state. */
   onSessionEnded: (session: Session) => Promise<void>;
@@ -42,21 +50,27 @@ export class SessionManager {
     return [...this.sessions.values()];
   }
 
-  create(owner: string, model: string): Session {
-    const id = newId('s');
-    const transcript = new TranscriptWriter(transcriptPath(this.options.logsDir, id), this.options.redactor, this.options.log);
+  /** A new chat, or (with `reopened`) a stored one made live again under its own id. */
+  create(owner: string, model: string, reopened?: ReopenedChat): Session {
+    const id = reopened?.id ?? newId('s');
     const session = new Session({
       id,
       owner,
       model,
-      transcript,
+      sinks: this.options.sinksFor(id, owner, !!reopened),
       eventBufferBytes: this.options.eventBufferBytes,
       highWaterMark: this.options.highWaterMark,
+      ...(reopened ? { startedAt: reopened.startedAt, entries: reopened.entries } : {}),
     });
     this.sessions.set(id, session);
     this.currentByUser.set(owner, session);
-    transcript.write('session-start', { sessionId: id, user: owner, model });
     return session;
+  }
+
+  /** The live session with this id, whoever owns it (for cross-checks such as "is it already open?"). */
+  live(id: string): Session | undefined {
+    const session = this.sessions.get(id);
+    return session && !session.ended ? session : undefined;
   }
 
   /** The session with this id if `user` owns it; anyone else's looks exactly like a missing one. */
@@ -106,10 +120,7 @@ export class SessionManager {
     if (session.turn && !session.graceTimer) {
       session.graceTimer = setTimeout(() => {
         session.graceTimer = undefined;
-        if (!session.connection && session.turn) {
-          session.transcript.write('turn-abandoned', { messageId: session.turn.messageId, graceMs: this.options.resumeGraceMs });
-          session.turn.controller.abort(new Error('client did not resume'));
-        }
+        if (!session.connection && session.turn) session.turn.controller.abort(new TurnEnded('abandoned'));
       }, this.options.resumeGraceMs);
       session.graceTimer.unref();
     }
@@ -128,14 +139,14 @@ export class SessionManager {
     clearTimeout(session.expiryTimer);
     const turn = session.turn;
     if (turn) {
-      turn.controller.abort(new Error(`session ended: ${reason}`));
+      turn.controller.abort(new TurnEnded(reason === 'shutdown' ? 'shutdown' : 'session-ended'));
       await turn.done.catch(() => undefined);
     }
     this.sessions.delete(session.id);
     if (this.currentByUser.get(session.owner) === session) this.currentByUser.delete(session.owner);
-    session.transcript.write('session-end', { reason });
+    session.record({ kind: 'session-end', reason });
     await this.options.onSessionEnded(session).catch((err: unknown) => this.options.log.warn({ err }, 'session cleanup failed'));
-    await session.transcript.close();
+    await session.closeRecords();
   }
 
   /** Running turns across all of a user's sessions. */

@@ -1,6 +1,7 @@
+import { EventSink } from '../chat/record-sinks.js';
+import { Recorder, type ChatRecord, type RecordSink } from '../chat/records.js';
 import type { ChatMessage } from '../llm/types.js';
-import { CLOSE_CODES, type ServerEventBody, type SessionInfo } from '../protocol/server-events.js';
-import type { TranscriptWriter } from '../transcripts/transcript-writer.js';
+import { CLOSE_CODES, type HistoryEntry, type ServerEventBody, type SessionInfo } from '../protocol/server-events.js';
 import type { Connection } from './connection.js';
 import { ConversationView } from './conversation-view.js';
 import { EventLog } from './event-log.js';
@@ -21,10 +22,14 @@ export interface SessionOptions {
   id: string;
   owner: string;
   model: string;
-  transcript: TranscriptWriter;
+  /** Where facts go besides the event log: the transcript, the store. */
+  sinks: RecordSink[];
   eventBufferBytes: number;
   /** Above this many buffered bytes a socket is congested and the session stops feeding it. */
   highWaterMark: number;
+  /** For a chat reopened from the store: when it began and what the reader has seen so far. */
+  startedAt?: Date;
+  entries?: HistoryEntry[];
 }
 
 /**
@@ -35,15 +40,20 @@ export interface SessionOptions {
 export class Session {
   readonly id: string;
   readonly owner: string;
-  readonly startedAt = new Date();
-  readonly transcript: TranscriptWriter;
+  readonly startedAt: Date;
   model: string;
+  title = '';
   tools: string[] = [];
   dataSources: string[] = [];
   /** Selection locks with the first message. */
   locked = false;
+  /** The model-facing history, provider-neutral (mapped to a wire format only in llm/). */
   readonly history: ChatMessage[] = [];
-  readonly view = new ConversationView();
+  readonly view: ConversationView;
+  /** True for a stored chat made live again: its earlier messages are in `view`, not in the event log. */
+  readonly reopened: boolean;
+  /** Notices already given in this chat (each is said once). */
+  readonly noticesGiven = new Set<string>();
   turn: RunningTurn | null = null;
   ended = false;
   /** Timers owned by the session manager (resume grace, idle expiry). */
@@ -51,6 +61,7 @@ export class Session {
   expiryTimer: NodeJS.Timeout | undefined;
 
   private readonly log: EventLog;
+  private readonly recorder: Recorder;
   private attachment: Attachment | null = null;
   private readonly highWaterMark: number;
   private readerWaiters: Array<() => void> = [];
@@ -59,8 +70,11 @@ export class Session {
     this.id = options.id;
     this.owner = options.owner;
     this.model = options.model;
-    this.transcript = options.transcript;
+    this.startedAt = options.startedAt ?? new Date();
+    this.view = new ConversationView(options.entries);
+    this.reopened = options.entries !== undefined;
     this.log = new EventLog(options.eventBufferBytes);
+    this.recorder = new Recorder([new EventSink((body) => this.emit(body)), ...options.sinks]);
     this.highWaterMark = options.highWaterMark;
   }
 
@@ -80,11 +94,26 @@ export class Session {
       dataSources: [...this.dataSources],
       locked: this.locked,
       startedAt: this.startedAt.toISOString(),
+      title: this.title,
       ...(this.turn ? { runningMessageId: this.turn.messageId } : {}),
     };
   }
 
-  /** Records an event in the stream and feeds the attached client. */
+  /** Records one fact of the chat in every sink: event log, transcript, store. */
+  record(fact: ChatRecord): void {
+    this.recorder.record(fact);
+  }
+
+  /** Waits until every sink has made what was recorded durable. */
+  flushRecords(): Promise<void> {
+    return this.recorder.flush();
+  }
+
+  closeRecords(): Promise<void> {
+    return this.recorder.close();
+  }
+
+  /** Appends an event to the numbered stream and feeds the attached client (the event sink's path). */
   emit(body: ServerEventBody): void {
     this.view.apply(body);
     this.log.append(body);

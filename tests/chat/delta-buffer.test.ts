@@ -4,7 +4,7 @@ import type { Session } from '../../server/sessions/session.js';
 
 function fakeSession() {
   const deltas: Array<{ text: string; at: number }> = [];
-  const session = { emit: (e: { type: string; text: string }) => deltas.push({ text: e.text, at: performance.now() }) } as unknown as Session;
+  const session: Pick<Session, 'record'> = { record: (e) => void (e.kind === 'assistant-text' && deltas.push({ text: e.text, at: performance.now() })) };
   return { session, deltas };
 }
 

@@ -25,8 +25,8 @@ async function run(model: DemoModel, req: StreamRequest) {
 
 const fast = () => new DemoModel({ wordDelayMs: 0 });
 const ask = (text: string): ChatMessage[] => [
-  { role: 'system', content: 'You are helpful.' },
-  { role: 'user', content: text },
+  { role: 'system', text: 'You are helpful.' },
+  { role: 'user', text: text },
 ];
 
 describe('DemoModel: answers', () => {
@@ -98,11 +98,11 @@ describe('DemoModel: tool calls', () => {
     const messages: ChatMessage[] = [
       {
         role: 'system',
-        content:
+        text:
           'Be nice.\n\nData sources selected for this chat (use their id as data_source in sql_query):\n' +
           '- sales: Orders. (tables: customers, orders, order_items)\n- support: Tickets. (tables: sla_policies, tickets)',
       },
-      { role: 'user', content: 'How many tickets are open?' },
+      { role: 'user', text: 'How many tickets are open?' },
     ];
     const { name, args } = await callFor('', ALL_TOOLS, messages);
     expect(name).toBe('sql_query');
@@ -125,8 +125,8 @@ describe('DemoModel: tool calls', () => {
   it('summarises a tool result when the last message is the tool answer', async () => {
     const messages: ChatMessage[] = [
       ...ask('what is 6 * 7'),
-      { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'basic_math', arguments: '{"expression":"6 * 7"}' } }] },
-      { role: 'tool', tool_call_id: 'call_1', content: '42' },
+      { role: 'assistant', text: '', toolCalls: [{ id: 'call_1', type: 'function', function: { name: 'basic_math', arguments: '{"expression":"6 * 7"}' } }] },
+      { role: 'tool', toolCallId: 'call_1', text: '42' },
     ];
     const { text, done } = await run(fast(), request(messages, ALL_TOOLS));
     expect(text).toContain('**Result from `basic_math`:** 42');
@@ -136,8 +136,8 @@ describe('DemoModel: tool calls', () => {
   it('puts a multi-line tool result in a code block and flags errors', async () => {
     const messages: ChatMessage[] = [
       ...ask('run code'),
-      { role: 'assistant', content: '', tool_calls: [{ id: 'c', type: 'function', function: { name: 'code_execution', arguments: '{}' } }] },
-      { role: 'tool', tool_call_id: 'c', content: 'Error: line 1\nline 2' },
+      { role: 'assistant', text: '', toolCalls: [{ id: 'c', type: 'function', function: { name: 'code_execution', arguments: '{}' } }] },
+      { role: 'tool', toolCallId: 'c', text: 'Error: line 1\nline 2' },
     ];
     const { text } = await run(fast(), request(messages, ALL_TOOLS));
     expect(text).toContain('**The tool reported a problem from `code_execution`:**\n\n```\nError: line 1\nline 2\n```');

@@ -57,7 +57,7 @@ export function useFakeUpstream(): Harness {
 }
 
 export function request(overrides: Partial<StreamRequest> = {}): StreamRequest {
-  return { messages: [{ role: 'user', content: 'hi' }], tools: [], signal: new AbortController().signal, ...overrides };
+  return { messages: [{ role: 'user', text: 'hi' }], tools: [], signal: new AbortController().signal, ...overrides };
 }
 
 export interface Outcome {

@@ -40,9 +40,9 @@ describe('OpenAICompatibleModel: streaming', () => {
       request({
         tools: [tool],
         messages: [
-          { role: 'user', content: '2+2' },
-          { role: 'assistant', content: '', tool_calls: [call] },
-          { role: 'tool', tool_call_id: 'call_1', content: '4' },
+          { role: 'user', text: '2+2' },
+          { role: 'assistant', text: '', toolCalls: [call] },
+          { role: 'tool', toolCallId: 'call_1', text: '4' },
         ],
       }),
     );

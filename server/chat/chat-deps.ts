@@ -1,0 +1,41 @@
+import type { Logger } from 'pino';
+import type { AccessPolicy } from '../access/policy.js';
+import type { Env } from '../config/env.js';
+import type { DataSourceCatalog } from '../data/catalog.js';
+import type { ModelRegistry } from '../llm/model-registry.js';
+import type { SessionManager } from '../sessions/session-manager.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import type { ConversationArchive } from './conversation-archive.js';
+
+/** The settings the chat reads; the rest of the environment is none of its business. */
+export type ChatSettings = Pick<
+  Env,
+  | 'APP_NAME'
+  | 'DEFAULT_MODEL'
+  | 'MAX_MESSAGE_CHARS'
+  | 'MAX_CONCURRENT_TURNS_PER_USER'
+  | 'MAX_BAD_FRAMES'
+  | 'SESSION_TAKEOVER'
+  | 'THINKING_INTERVAL_MS'
+  | 'TURN_TIMEOUT_MS'
+  | 'DELTA_FLUSH_MS'
+  | 'MAX_TOOL_ROUNDS'
+>;
+
+/**
+ * What the chat service needs, and nothing more. The running server passes its AppContext (which
+ * has all of it); unit tests pass fakes.
+ */
+export interface ChatDeps {
+  readonly env: Readonly<ChatSettings>;
+  readonly systemPrompt: string;
+  readonly log: Logger;
+  readonly sessions: SessionManager;
+  readonly models: ModelRegistry;
+  readonly tools: ToolRegistry;
+  readonly catalog: DataSourceCatalog;
+  readonly policy: AccessPolicy;
+  /** Stored chats a person can reopen; absent when history is off. */
+  readonly archive?: ConversationArchive;
+  readonly shuttingDown: boolean;
+}

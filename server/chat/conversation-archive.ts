@@ -1,0 +1,23 @@
+import type { ChatMessage } from '../llm/types.js';
+import type { HistoryEntry } from '../protocol/server-events.js';
+
+/** A stored chat, in the two shapes reopening needs: what the reader sees and what the model sees. */
+export interface ReopenableChat {
+  id: string;
+  owner: string;
+  tenant: string;
+  title: string;
+  model: string;
+  tools: string[];
+  dataSources: string[];
+  locked: boolean;
+  createdAt: string;
+  entries: HistoryEntry[];
+  history: ChatMessage[];
+}
+
+/** Where earlier chats come from when they are not live in this process (the store). */
+export interface ConversationArchive {
+  /** The chat if `owner` owns it; anyone else's looks exactly like a missing one. */
+  load(id: string, owner: string): Promise<ReopenableChat | undefined>;
+}
