@@ -1,0 +1,14 @@
+import * as init from './0001-init.js';
+import * as search from './0002-search.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Applied in order at boot; append only. */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'init', sql: init.sql },
+  { version: 2, name: 'search', sql: search.sql },
+];

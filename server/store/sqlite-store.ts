@@ -1,0 +1,256 @@
+import { AppError } from '../errors.js';
+import { SQLITE_MIGRATIONS } from './migrations/sqlite/index.js';
+import { reserveBudget, settleBudget, budgetUsed } from './sqlite-budget.js';
+import { openSqlite, storeError, type SqliteDb } from './sqlite-connection.js';
+import {
+  CONVERSATION_COLUMNS, decodeCursor, encodeCursor, isoTime, messageDetails, toConversation, toMessage,
+  type ConversationRow, type MessageRow,
+} from './sqlite-rows.js';
+import { indexDocument, searchConversations, unindexConversation } from './sqlite-search.js';
+import type {
+  BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback,
+  NewConversation, SavedMessage, SearchHit, StoredMessage, Store, UsageEvent, UsageRow,
+} from './store.js';
+import { monthOf } from './store.js';
+
+const MAX_PAGE = 100;
+// Retention deletes in slices so one sweep never holds the event loop (and the write lock) for long.
+const RETENTION_BATCH = 50;
+
+const USAGE_SELECT = `SELECT user, tenant, model, month, COUNT(*) AS requests, SUM(prompt_tokens) AS promptTokens,
+  SUM(completion_tokens) AS completionTokens, SUM(estimated) AS estimatedCalls FROM usage_ledger`;
+const USAGE_GROUP = 'GROUP BY user, tenant, model, month ORDER BY user, tenant, model';
+
+/**
+ * The Store on better-sqlite3. Calls are synchronous underneath, so every write is one short
+ * transaction per batch (never per token); bench/store-writes.ts measures the longest block.
+ */
+export class SqliteStore implements Store {
+  private constructor(private readonly db: SqliteDb) {}
+
+  /** `filename` is a path or ':memory:'; migrations are applied before it returns. */
+  static open(filename: string, migrations = SQLITE_MIGRATIONS): SqliteStore {
+    return new SqliteStore(openSqlite(filename, migrations));
+  }
+
+  /** Runs one unit of work, turning driver failures into STORE_UNAVAILABLE. */
+  private async run<T>(work: () => T): Promise<T> {
+    if (!this.db.open) throw new AppError('STORE_UNAVAILABLE', 'The chat history database is closed.');
+    try {
+      return work();
+    } catch (err) {
+      throw storeError(err);
+    }
+  }
+
+  private conversationPk(id: string, owner: string): number | undefined {
+    const row = this.db.prepare('SELECT pk FROM conversations WHERE id = ? AND owner = ?').get(id, owner.toLowerCase()) as { pk: number } | undefined;
+    return row?.pk;
+  }
+
+  createConversation(c: NewConversation): Promise<void> {
+    return this.run(() => {
+      const createdAt = isoTime(c.createdAt, 'createdAt');
+      const owner = c.owner.toLowerCase();
+      this.db.transaction(() => {
+        const { lastInsertRowid } = this.db
+          .prepare(
+            `INSERT INTO conversations (id, owner, tenant, title, model, tools, data_sources, locked, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(c.id, owner, c.tenant, c.title, c.model, JSON.stringify(c.tools), JSON.stringify(c.dataSources), c.locked ? 1 : 0, createdAt, createdAt);
+        const pk = Number(lastInsertRowid);
+        indexDocument(this.db, -pk, pk, owner, 'title', c.title);
+      }).immediate();
+    });
+  }
+
+  updateConversation(id: string, owner: string, patch: ConversationPatch): Promise<boolean> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        const pk = this.conversationPk(id, owner);
+        if (pk === undefined) return false;
+        const columns: Record<string, string | number> = {};
+        if (patch.title !== undefined) columns.title = patch.title;
+        if (patch.model !== undefined) columns.model = patch.model;
+        if (patch.tenant !== undefined) columns.tenant = patch.tenant;
+        if (patch.tools !== undefined) columns.tools = JSON.stringify(patch.tools);
+        if (patch.dataSources !== undefined) columns.data_sources = JSON.stringify(patch.dataSources);
+        if (patch.locked !== undefined) columns.locked = patch.locked ? 1 : 0;
+        const names = Object.keys(columns);
+        if (names.length > 0) {
+          this.db.prepare(`UPDATE conversations SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE pk = @pk`).run({ ...columns, pk });
+        }
+        if (patch.title !== undefined) indexDocument(this.db, -pk, pk, owner, 'title', patch.title);
+        return true;
+      }).immediate(),
+    );
+  }
+
+  getConversation(id: string, owner: string): Promise<ConversationRecord | undefined> {
+    return this.run(() => {
+      const row = this.db.prepare(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ? AND c.owner = ?`).get(id, owner.toLowerCase()) as
+        | ConversationRow
+        | undefined;
+      return row && toConversation(row);
+    });
+  }
+
+  listConversations(owner: string, opts: { limit: number; cursor?: string }): Promise<ConversationPage> {
+    return this.run(() => {
+      const limit = Math.min(Math.max(1, Math.floor(opts.limit)), MAX_PAGE);
+      const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
+      // Keyset paging on (updated_at, id), the index's order: stable while conversations change.
+      const rows = this.db
+        .prepare(
+          `SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.owner = @owner
+           ${after ? 'AND (c.updated_at < @updatedAt OR (c.updated_at = @updatedAt AND c.id < @id))' : ''}
+           ORDER BY c.updated_at DESC, c.id DESC LIMIT @take`,
+        )
+        .all({ owner: owner.toLowerCase(), take: limit + 1, ...(after ?? {}) }) as ConversationRow[];
+      const items = rows.slice(0, limit).map(toConversation);
+      const last = items.at(-1);
+      return rows.length > limit && last ? { items, nextCursor: encodeCursor(last.updatedAt, last.id) } : { items };
+    });
+  }
+
+  searchConversations(owner: string, q: string, opts: { limit: number }): Promise<SearchHit[]> {
+    return this.run(() => searchConversations(this.db, owner, q, Math.min(Math.max(1, Math.floor(opts.limit)), MAX_PAGE)));
+  }
+
+  deleteConversation(id: string, owner: string): Promise<boolean> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        const pk = this.conversationPk(id, owner);
+        if (pk === undefined) return false;
+        this.deleteByPk(pk);
+        return true;
+      }).immediate(),
+    );
+  }
+
+  private deleteByPk(pk: number): void {
+    unindexConversation(this.db, pk);
+    // Messages and feedback go with it (ON DELETE CASCADE).
+    this.db.prepare('DELETE FROM conversations WHERE pk = ?').run(pk);
+  }
+
+  appendMessages(conversationId: string, messages: StoredMessage[]): Promise<void> {
+    return this.run(() => {
+      for (const m of messages) {
+        if (m.conversationId !== conversationId) throw new AppError('BAD_REQUEST', `Message ${m.id} belongs to another conversation.`);
+      }
+      this.db.transaction(() => {
+        for (const m of messages) this.saveMessage(m);
+      }).immediate();
+    });
+  }
+
+  upsertMessage(m: StoredMessage): Promise<void> {
+    return this.run(() => this.db.transaction(() => this.saveMessage(m)).immediate());
+  }
+
+  /** Inserts or replaces by id; an existing message keeps its position and creation time. */
+  private saveMessage(m: StoredMessage): void {
+    const conv = this.db.prepare('SELECT pk, owner FROM conversations WHERE id = ?').get(m.conversationId) as { pk: number; owner: string } | undefined;
+    if (!conv) throw new AppError('NOT_FOUND', `No conversation ${m.conversationId}.`);
+    const createdAt = isoTime(m.createdAt, 'createdAt');
+    const existing = this.db.prepare('SELECT pk, conversation_pk FROM messages WHERE id = ?').get(m.id) as { pk: number; conversation_pk: number } | undefined;
+    let pk: number;
+    if (existing) {
+      if (existing.conversation_pk !== conv.pk) throw new AppError('BAD_REQUEST', `Message ${m.id} belongs to another conversation.`);
+      this.db.prepare('UPDATE messages SET text = ?, details = ? WHERE pk = ?').run(m.text, messageDetails(m), existing.pk);
+      pk = existing.pk;
+    } else {
+      const seq =
+        m.seq ?? (this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE conversation_pk = ?').get(conv.pk) as { next: number }).next;
+      const { lastInsertRowid } = this.db
+        .prepare('INSERT INTO messages (id, conversation_pk, seq, role, text, created_at, details) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(m.id, conv.pk, seq, m.role, m.text, createdAt, messageDetails(m));
+      pk = Number(lastInsertRowid);
+      this.db.prepare('UPDATE conversations SET updated_at = MAX(updated_at, ?) WHERE pk = ?').run(createdAt, conv.pk);
+    }
+    // Tool output (tables, code results) is not searchable text; people search what was said.
+    if (m.role !== 'tool') indexDocument(this.db, pk, conv.pk, conv.owner, 'body', m.text);
+  }
+
+  getMessages(conversationId: string, owner: string): Promise<SavedMessage[]> {
+    return this.run(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT m.id, c.id AS conversation_id, m.seq, m.role, m.text, m.created_at, m.details FROM messages m
+           JOIN conversations c ON c.pk = m.conversation_pk WHERE c.id = ? AND c.owner = ? ORDER BY m.seq`,
+        )
+        .all(conversationId, owner.toLowerCase()) as MessageRow[];
+      return rows.map(toMessage);
+    });
+  }
+
+  saveFeedback(f: Feedback): Promise<void> {
+    return this.run(() => {
+      const pk = this.conversationPk(f.conversationId, f.user);
+      if (pk === undefined) throw new AppError('NOT_FOUND');
+      this.db
+        .prepare('INSERT INTO feedback (conversation_pk, message_id, user, rating, comment, at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(pk, f.messageId ?? null, f.user.toLowerCase(), f.rating ?? null, f.comment ?? null, isoTime(f.at, 'at'));
+    });
+  }
+
+  recordUsage(u: UsageEvent): Promise<void> {
+    return this.run(() => {
+      this.db
+        .prepare(
+          `INSERT INTO usage_ledger (user, tenant, model, month, at, prompt_tokens, completion_tokens, estimated, conversation_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(u.user.toLowerCase(), u.tenant, u.model, monthOf(u.at), u.at.toISOString(), u.promptTokens, u.completionTokens, u.estimated ? 1 : 0, u.conversationId ?? null);
+    });
+  }
+
+  usageFor(user: string, month: string): Promise<UsageRow[]> {
+    return this.run(() => this.db.prepare(`${USAGE_SELECT} WHERE month = ? AND user = ? ${USAGE_GROUP}`).all(month, user.toLowerCase()) as UsageRow[]);
+  }
+
+  usageAll(month: string): Promise<UsageRow[]> {
+    return this.run(() => this.db.prepare(`${USAGE_SELECT} WHERE month = ? ${USAGE_GROUP}`).all(month) as UsageRow[]);
+  }
+
+  reserveBudget(r: BudgetRequest): Promise<BudgetReservation> {
+    return this.run(() => reserveBudget(this.db, r));
+  }
+
+  settleBudget(reservationId: string, actual: { promptTokens: number; completionTokens: number }, _now: Date): Promise<void> {
+    return this.run(() => settleBudget(this.db, reservationId, actual));
+  }
+
+  budgetUsed(tenant: string, month: string, now: Date): Promise<BudgetAmounts> {
+    return this.run(() => budgetUsed(this.db, tenant, month, now.getTime()));
+  }
+
+  async deleteConversationsOlderThan(cutoff: Date): Promise<number> {
+    const before = cutoff.toISOString();
+    let deleted = 0;
+    for (;;) {
+      const slice = await this.run(() =>
+        this.db.transaction(() => {
+          const pks = (this.db.prepare('SELECT pk FROM conversations WHERE updated_at < ? LIMIT ?').all(before, RETENTION_BATCH) as { pk: number }[]).map((r) => r.pk);
+          for (const pk of pks) this.deleteByPk(pk);
+          return pks.length;
+        }).immediate(),
+      );
+      deleted += slice;
+      if (slice < RETENTION_BATCH) return deleted;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  /** For scripts/backup.ts: an online copy that is safe while the server writes. */
+  async backup(destination: string): Promise<void> {
+    await this.run(() => undefined);
+    await this.db.backup(destination);
+  }
+}
