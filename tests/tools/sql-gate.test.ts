@@ -83,7 +83,7 @@ describe('the SQL gate', () => {
 });
 
 describe('the query process, even if the gate were bypassed', () => {
-  const runner = new SqlRunner({ timeoutMs: 2000, maxConcurrent: 2 });
+  const runner = new SqlRunner({ timeoutMs: 2000, maxConcurrent: 2, memoryMb: 512 });
   const job = (sql: string): SqlJob => ({ file: salesFile, sql, maxRows: 10, maxBytes: 10_000, maxCellChars: 100 });
   const before = sha256(salesFile);
 

@@ -1,0 +1,87 @@
+import pino from 'pino';
+import type { ChatDeps } from '../../server/chat/chat-deps.js';
+import { ConnectionState, TokenBucket } from '../../server/chat/connection-state.js';
+import type { ConversationArchive } from '../../server/chat/conversation-archive.js';
+import { DataSourceCatalog } from '../../server/data/catalog.js';
+import { DemoModel } from '../../server/llm/demo-model.js';
+import { ModelRegistry } from '../../server/llm/model-registry.js';
+import type { ServerEvent } from '../../server/protocol/server-events.js';
+import type { Connection, SendResult } from '../../server/sessions/connection.js';
+import { SessionManager } from '../../server/sessions/session-manager.js';
+import { ToolRegistry } from '../../server/tools/registry.js';
+
+const silent = pino({ level: 'silent' });
+const allowAll = { canUseModel: () => true, canUseTool: () => true, canUseDataSource: () => true };
+
+/** A connection that keeps what it was sent, for tests of the chat logic without a socket. */
+export class FakeConnection implements Connection {
+  readonly frames: ServerEvent[] = [];
+  closed = false;
+  closeCode?: number;
+  readonly log = silent;
+
+  constructor(
+    readonly id: string,
+    readonly user: string,
+  ) {}
+
+  send(json: string): SendResult {
+    if (this.closed) return 'dropped';
+    this.frames.push(JSON.parse(json) as ServerEvent);
+    return 'sent';
+  }
+
+  bufferedAmount(): number {
+    return 0;
+  }
+
+  close(code: number): void {
+    this.closed = true;
+    this.closeCode = code;
+  }
+
+  of<T extends ServerEvent['type']>(type: T): Array<Extract<ServerEvent, { type: T }>> {
+    return this.frames.filter((f): f is Extract<ServerEvent, { type: T }> => f.type === type);
+  }
+}
+
+/** Chat dependencies with the demo model, no tools, no data, and sessions that keep nothing on disk. */
+export function fakeDeps(options: { archive?: ConversationArchive; takeover?: 'takeover' | 'reject' } = {}): ChatDeps & { shuttingDown: boolean } {
+  const sessions = new SessionManager({
+    sinksFor: () => [],
+    eventBufferBytes: 1 << 20,
+    highWaterMark: 1 << 20,
+    resumeGraceMs: 60_000,
+    sessionTtlMs: 60_000,
+    log: silent,
+    onSessionEnded: async () => undefined,
+  });
+  return {
+    env: {
+      APP_NAME: 'Galaxy Test',
+      DEFAULT_MODEL: 'demo',
+      MAX_MESSAGE_CHARS: 1000,
+      MAX_CONCURRENT_TURNS_PER_USER: 2,
+      MAX_BAD_FRAMES: 5,
+      SESSION_TAKEOVER: options.takeover ?? 'takeover',
+      THINKING_INTERVAL_MS: 5000,
+      TURN_TIMEOUT_MS: 30_000,
+      DELTA_FLUSH_MS: 0,
+      MAX_TOOL_ROUNDS: 3,
+    },
+    systemPrompt: 'You are a test.',
+    log: silent,
+    sessions,
+    models: new ModelRegistry([{ model: new DemoModel({ wordDelayMs: 0 }) }]),
+    tools: new ToolRegistry([], allowAll, { timeoutMs: 1000, maxResultChars: 1000 }),
+    catalog: DataSourceCatalog.fromEntries([], '.'),
+    policy: allowAll,
+    shuttingDown: false,
+    ...(options.archive ? { archive: options.archive } : {}),
+  };
+}
+
+export function connect(user: string, id = `c_${Math.random().toString(36).slice(2)}`): { conn: FakeConnection; state: ConnectionState } {
+  const conn = new FakeConnection(id, user);
+  return { conn, state: new ConnectionState(conn, new TokenBucket(100, 100), false) };
+}
