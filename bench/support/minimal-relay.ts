@@ -46,7 +46,7 @@ export function startMinimalRelay(upstreamBaseUrl: string): Promise<BenchServer>
       });
       const decoder = new TextDecoder();
       let buffer = '';
-      for await (const bytes of res.body as AsyncIterable<Uint8Array>) {
+      for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
         buffer += decoder.decode(bytes, { stream: true });
         for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
           const event = buffer.slice(0, cut);
