@@ -6,6 +6,7 @@ import { parseEnv } from './config/env.js';
 import { loadSystemPrompt } from './config/system-prompt.js';
 import { Redactor, createLogger } from './logger.js';
 import { registerApiRoutes, registerCatchAll } from './routers/api-router.js';
+import { registerConversationRoutes } from './routers/conversations-router.js';
 import { registerPageRoutes } from './routers/page-router.js';
 import { SocketCounts, registerWebSocket } from './routers/ws-router.js';
 import { SessionManager } from './sessions/session-manager.js';
@@ -13,6 +14,8 @@ import { loadDomain } from './domain.js';
 import { TranscriptSink } from './chat/record-sinks.js';
 import { TranscriptWriter, transcriptPath } from './transcripts/transcript-writer.js';
 import { shutdown } from './shutdown.js';
+import { openStore } from './store/open-store.js';
+import { startRetention, systemClock } from './store/retention.js';
 
 export interface StartOptions {
   /** The environment to read settings from (main.ts passes process.env; tests pass their own). */
@@ -42,6 +45,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const domain = await loadDomain(env, options.env, log, options.policy);
   const redactor = new Redactor([env.PROXY_SECRET, env.LLM_API_KEY, ...domain.models.secrets()]);
   const systemPrompt = loadSystemPrompt(env.SYSTEM_PROMPT_OVERRIDE, env.SYSTEM_PROMPT_FILE);
+  const store = await openStore(env, log);
 
   const ctx: AppContext = {
     env,
@@ -52,6 +56,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     tools: domain.tools,
     catalog: domain.catalog,
     policy: domain.policy,
+    store,
     uwsNative,
     startedAt: Date.now(),
     shuttingDown: false,
@@ -69,6 +74,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const app = uws.App();
   const counts = new SocketCounts();
   registerApiRoutes(app, ctx);
+  registerConversationRoutes(app, { store, identity: ctx, log });
   registerPageRoutes(app, ctx);
   if (!env.DISABLE_WEBSOCKET) registerWebSocket(app, ctx, counts);
   registerCatchAll(app, ctx);
@@ -97,12 +103,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   // Warm-up work runs after listening, so /health answers at once (cold start budget).
   domain.startBackground(ctx);
+  const stopRetention = startRetention(store, env.HISTORY_RETENTION_DAYS, systemClock, log);
 
   let closing: Promise<void> | null = null;
   return {
     port,
     url,
     ctx,
-    close: () => (closing ??= shutdown(ctx, app, listenSocket, counts)),
+    close: () => (closing ??= shutdown(ctx, app, listenSocket, counts, stopRetention)),
   };
 }

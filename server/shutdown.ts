@@ -10,7 +10,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * finish, then abort what is left, end every session (which flushes and closes its transcript),
  * stop the tools' processes, and close the sockets.
  */
-export async function shutdown(ctx: AppContext, app: TemplatedApp, listenSocket: us_listen_socket, counts: SocketCounts): Promise<void> {
+export async function shutdown(ctx: AppContext, app: TemplatedApp, listenSocket: us_listen_socket, counts: SocketCounts, stopRetention?: () => void): Promise<void> {
   ctx.shuttingDown = true;
   ctx.log.info({ sessions: ctx.sessions.size, sockets: counts.open.size }, 'shutting down');
   uws.us_listen_socket_close(listenSocket);
@@ -24,6 +24,9 @@ export async function shutdown(ctx: AppContext, app: TemplatedApp, listenSocket:
   await ctx.sessions.endAll('shutdown');
   for (const conn of [...counts.open]) conn.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
   await ctx.tools.stop();
+  // After every session ended, so nothing writes to a closed store.
+  stopRetention?.();
+  await ctx.store.close();
   // Closes keep-alive HTTP sockets too, so the process can exit.
   (app as TemplatedApp & { close?: () => void }).close?.();
   ctx.log.info('shutdown complete');

@@ -138,6 +138,12 @@ export const envSchema = z.object({
   LOGS_DIR: text('logs'),
   DATA_DIR: text('data'),
   DATA_SOURCES_FILE: text('config/data-sources.yml'),
+  // History, usage and budgets
+  DATABASE_URL: text('sqlite:data/galaxy.db').refine((v) => /^sqlite:(\/\/)?./.test(v), {
+    message: 'must be sqlite:<path> or sqlite::memory: (PostgreSQL is not supported yet)',
+  }),
+  HISTORY_RETENTION_DAYS: int(0, 0, 36_500),
+  STORE_RESERVATION_TTL_MS: int(15 * 60_000, 1000, 24 * 3_600_000),
 });
 
 export type Env = z.output<typeof envSchema>;

@@ -15,12 +15,20 @@ export const BASE_HEADERS: ReadonlyArray<[string, string]> = [
 export class Reply {
   aborted = false;
   private finished = false;
+  private readonly abortListeners: Array<() => void> = [];
 
   constructor(readonly res: HttpResponse) {
     // MUST be registered before any await, or an abort frees res under us.
     res.onAborted(() => {
       this.aborted = true;
+      for (const listener of this.abortListeners.splice(0)) listener();
     });
+  }
+
+  /** uWS allows one onAborted handler per response, so other readers (a body) listen here. */
+  onAbort(listener: () => void): void {
+    if (this.aborted) listener();
+    else this.abortListeners.push(listener);
   }
 
   get done(): boolean {

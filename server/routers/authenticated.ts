@@ -3,12 +3,14 @@ import type { AppContext } from '../app-context.js';
 import { AppError, toAppError } from '../errors.js';
 import { resolveIdentity, type Identity } from '../http/identity.js';
 import { Reply, escapeHtml } from '../http/reply.js';
+import { readBody } from '../http/body.js';
 import { snapshotRequest, type RequestSnapshot } from '../http/request.js';
 import { identitySettings } from './identity-settings.js';
 
-export type AuthedHandler = (reply: Reply, request: RequestSnapshot, identity: Identity, params: string[]) => void | Promise<void>;
+/** `body` is present when the route was registered with a body limit. */
+export type AuthedHandler = (reply: Reply, request: RequestSnapshot, identity: Identity, params: string[], body?: Promise<Buffer>) => void | Promise<void>;
 
-function unauthenticatedPage(ctx: AppContext, err: AppError): string {
+function unauthenticatedPage(ctx: Pick<AppContext, 'env'>, err: AppError): string {
   const name = escapeHtml(ctx.env.APP_NAME);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${name} — sign-in needed</title><style>body{background:#0f1115;color:#e6e8ee;font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}code{background:#1c2029;padding:.1rem .3rem;border-radius:4px}h1{font-size:1.4rem}</style></head>
@@ -22,7 +24,7 @@ function unauthenticatedPage(ctx: AppContext, err: AppError): string {
  * Wraps an HTTP handler with the proxy identity check. Every route but /health goes through here.
  * Errors become the stable JSON error body; a browser asking for a page gets a readable HTML page.
  */
-export function authenticated(ctx: AppContext, handler: AuthedHandler, paramCount = 0) {
+export function authenticated(ctx: Pick<AppContext, 'env' | 'log'>, handler: AuthedHandler, paramCount = 0, options: { maxBodyBytes?: number } = {}) {
   const settings = identitySettings(ctx.env);
   return (res: HttpResponse, req: HttpRequest): void => {
     const reply = new Reply(res);
@@ -47,8 +49,11 @@ export function authenticated(ctx: AppContext, handler: AuthedHandler, paramCoun
       }
       return;
     }
+    // Attached now, synchronously: chunks arriving before the handler's first await must not be lost.
+    const body = options.maxBodyBytes === undefined ? undefined : readBody(res, reply, request, options.maxBodyBytes);
+    body?.catch(() => {}); // Observed by the handler; this only keeps an unread rejection from being "unhandled".
     Promise.resolve()
-      .then(() => handler(reply, request, identity, params))
+      .then(() => handler(reply, request, identity, params, body))
       .catch((err: unknown) => {
         const appErr = toAppError(err);
         if (appErr.code === 'INTERNAL') ctx.log.error({ err, url: request.url }, 'request failed');

@@ -41,8 +41,10 @@ export function searchConversations(db: SqliteDb, owner: string, q: string, limi
   // for the few rows returned, since snippet() is the expensive part.
   const best = db
     .prepare(
-      `SELECT conversation_pk AS cpk, MIN(${RANK}) AS score, rowid AS best FROM search_index
-       WHERE search_index MATCH ? GROUP BY conversation_pk ORDER BY score LIMIT ?`,
+      // MATERIALIZED: bm25() only works in the MATCH query itself, not in an aggregate flattened into it.
+      `WITH hits AS MATERIALIZED (
+         SELECT conversation_pk AS cpk, ${RANK} AS score, rowid AS best FROM search_index WHERE search_index MATCH ?
+       ) SELECT cpk, MIN(score) AS score, best FROM hits GROUP BY cpk ORDER BY score LIMIT ?`,
     )
     .all(match, limit) as { cpk: number; score: number; best: number }[];
   if (best.length === 0) return [];

@@ -62,6 +62,8 @@ export async function startGalaxy(options: GalaxyOptions = {}): Promise<Galaxy> 
     DISABLE_LLM_CALLS: 'true',
     CODE_WARM_POOL: '0',
     DELTA_FLUSH_MS: '0',
+    // Each server gets its own history database, never the working directory's.
+    DATABASE_URL: `sqlite:${join(dir, 'galaxy.db')}`,
     ...options.env,
   };
   if (options.accessYaml) {
