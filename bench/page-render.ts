@@ -80,7 +80,7 @@ async function measureAnswer(page: Page, socket: FakeSocket, cdp: CDPSession, to
     state.__longFrames = 0;
     new PerformanceObserver((list) => {
       state.__longFrames += list.getEntries().filter((entry) => entry.duration > 50).length;
-    }).observe({ type: 'long-animation-frame' as EntryType });
+    }).observe({ type: 'long-animation-frame' } as PerformanceObserverInit);
   });
   await sleep(100);
   mark = await taskSeconds(cdp);

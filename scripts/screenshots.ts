@@ -98,6 +98,7 @@ async function main(): Promise<void> {
       LLM_CONFIG_FILE: llmsFile,
       DEFAULT_MODEL: 'demo',
       LOGS_DIR: join(workDir, 'logs'),
+      DATABASE_URL: `sqlite:${join(workDir, 'galaxy.db')}`,
       DATA_DIR: join(workDir, 'data'),
       CODE_WARM_POOL: '0',
     },

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AccessPolicy } from './access/policy.js';
+import type { ConversationArchive } from './chat/conversation-archive.js';
 import type { Env } from './config/env.js';
 import type { DataSourceCatalog } from './data/catalog.js';
 import type { ModelRegistry } from './llm/model-registry.js';
@@ -20,6 +21,7 @@ export interface AppContext {
   readonly catalog: DataSourceCatalog;
   readonly policy: AccessPolicy;
   readonly store: Store;
+  readonly archive: ConversationArchive;
   readonly uwsNative: boolean;
   readonly startedAt: number;
   shuttingDown: boolean;

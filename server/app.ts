@@ -12,6 +12,10 @@ import { SocketCounts, registerWebSocket } from './routers/ws-router.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { loadDomain } from './domain.js';
 import { TranscriptSink } from './chat/record-sinks.js';
+import { DEFAULT_TENANT } from './chat/records.js';
+import { StoreArchive } from './chat/store-archive.js';
+import { StoreSink } from './chat/store-sink.js';
+import { AppError } from './errors.js';
 import { TranscriptWriter, transcriptPath } from './transcripts/transcript-writer.js';
 import { shutdown } from './shutdown.js';
 import { openStore } from './store/open-store.js';
@@ -46,6 +50,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const redactor = new Redactor([env.PROXY_SECRET, env.LLM_API_KEY, ...domain.models.secrets()]);
   const systemPrompt = loadSystemPrompt(env.SYSTEM_PROMPT_OVERRIDE, env.SYSTEM_PROMPT_FILE);
   const store = await openStore(env, log);
+  // A failed write is said in the chat it belongs to, never swallowed (the log has the detail).
+  const storeFailed = (sessionId: string, err: unknown) => {
+    const session = ctx.sessions.live(sessionId);
+    const appErr = err instanceof AppError ? err : new AppError('STORE_UNAVAILABLE', 'This chat could not be saved; recent messages may be missing from history.');
+    session?.emit({ type: 'error', code: appErr.code, message: appErr.message });
+  };
 
   const ctx: AppContext = {
     env,
@@ -57,11 +67,22 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     catalog: domain.catalog,
     policy: domain.policy,
     store,
+    archive: new StoreArchive(store),
     uwsNative,
     startedAt: Date.now(),
     shuttingDown: false,
     sessions: new SessionManager({
-      sinksFor: (sessionId) => [new TranscriptSink(new TranscriptWriter(transcriptPath(env.LOGS_DIR, sessionId), redactor, log))],
+      sinksFor: (sessionId, owner) => [
+        new TranscriptSink(new TranscriptWriter(transcriptPath(env.LOGS_DIR, sessionId), redactor, log)),
+        new StoreSink(store, {
+          conversationId: sessionId,
+          owner,
+          tenant: DEFAULT_TENANT,
+          partialSaveMs: env.HISTORY_PARTIAL_SAVE_MS,
+          log,
+          onWriteError: (err) => storeFailed(sessionId, err),
+        }),
+      ],
       eventBufferBytes: env.SESSION_EVENT_BUFFER_BYTES,
       highWaterMark: Math.floor(env.WS_MAX_BACKPRESSURE_BYTES / 2),
       resumeGraceMs: env.RESUME_GRACE_MS,

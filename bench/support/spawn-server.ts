@@ -154,6 +154,7 @@ export function galaxyBenchEnv(upstreamBaseUrl: string, overrides: Record<string
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     LOGS_DIR: join(dir, 'logs'),
+    DATABASE_URL: `sqlite:${join(dir, 'galaxy.db')}`,
     DATA_DIR: join(tmpdir(), 'galaxy-test-data'),
     LLM_CONFIG_FILE: llmsFile,
     DISABLE_LLM_CALLS: 'true',

@@ -89,3 +89,6 @@ export class Recorder implements RecordSink {
 export function isIncomplete(reason: TurnEndReason): boolean {
   return reason !== 'done';
 }
+
+/** The tenant of every chat when no tenants are configured: one implicit organisation. */
+export const DEFAULT_TENANT = 'default';

@@ -64,6 +64,7 @@ export async function startChatServer(env: Record<string, string> = {}): Promise
       LLM_CONFIG_FILE: llmsFile,
       DEFAULT_MODEL: FAKE_MODEL.name,
       LOGS_DIR: join(dir, 'logs'),
+      DATABASE_URL: `sqlite:${join(dir, 'galaxy.db')}`,
       DATA_DIR: join(dir, 'data'),
       DISABLE_LLM_CALLS: 'true',
       THINKING_INTERVAL_MS: '200',

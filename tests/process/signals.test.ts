@@ -27,7 +27,7 @@ describe('the server process', () => {
     const llms = join(dir, 'llms.yml');
     writeFileSync(llms, 'llms:\n  - name: demo\n    provider: demo\n');
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      env: { PATH: process.env.PATH, PORT: '0', TEST_MODE: 'true', LLM_CONFIG_FILE: llms, LOGS_DIR: join(dir, 'logs'), DATA_DIR: SHARED_DATA_DIR, CODE_WARM_POOL: '0' },
+      env: { PATH: process.env.PATH, PORT: '0', TEST_MODE: 'true', LLM_CONFIG_FILE: llms, LOGS_DIR: join(dir, 'logs'), DATABASE_URL: `sqlite:${join(dir, 'galaxy.db')}`, DATA_DIR: SHARED_DATA_DIR, CODE_WARM_POOL: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

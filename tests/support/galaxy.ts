@@ -22,6 +22,8 @@ export interface Galaxy {
   open(options?: ConnectOptions & { hello?: Record<string, unknown> }): Promise<{ client: TestClient; ready: any }>;
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; text: string }>;
   close(): Promise<void>;
+  /** Stops the server but keeps its folder, for a restart with `startGalaxy({ dir })`. */
+  stop(): Promise<void>;
 }
 
 export interface GalaxyOptions {
@@ -29,10 +31,12 @@ export interface GalaxyOptions {
   /** Extra llms.yml entries (YAML list items). */
   extraModels?: string;
   accessYaml?: string;
+  /** Reuse this folder (logs, history database) — a restart of an earlier server. */
+  dir?: string;
 }
 
 export async function startGalaxy(options: GalaxyOptions = {}): Promise<Galaxy> {
-  const dir = mkdtempSync(join(tmpdir(), 'galaxy-it-'));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'galaxy-it-'));
   const logsDir = join(dir, 'logs');
   const upstream = await startFakeUpstream();
   const llmsFile = join(dir, 'llms.yml');
@@ -89,6 +93,10 @@ export async function startGalaxy(options: GalaxyOptions = {}): Promise<Galaxy> 
     async get(path, headers = { 'X-EMAIL-USER': 'alice@example.com' }) {
       const res = await fetch(`${httpUrl}${path}`, { headers });
       return { status: res.status, headers: res.headers, text: await res.text() };
+    },
+    async stop() {
+      await server.close();
+      await upstream.close();
     },
     async close() {
       await server.close();
