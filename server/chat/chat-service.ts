@@ -68,7 +68,7 @@ export class ChatService {
       case 'stop':
         return this.stop(session);
       case 'new-chat':
-        return void this.newChat(state, session);
+        return this.newChat(state, session);
       case 'feedback':
         return this.feedback(session, msg);
     }
@@ -156,15 +156,16 @@ export class ChatService {
   }
 
   /**
-   * A fresh chat. With history on, the old one is only left (a running answer finishes and is
-   * stored; it can be reopened); without it, the old chat is ended as before.
+   * A fresh chat. The old one is ended (it stays in the store and can be reopened); with history on,
+   * an answer it is still writing finishes and is saved first instead of being cut off.
    */
-  private async newChat(state: ConnectionState, old: Session): Promise<void> {
+  private newChat(state: ConnectionState, old: Session): void {
     old.detach(state.conn);
     const fresh = createSession(this.ctx, state.conn.user, old.model);
     join(this.ctx, state, fresh, 0, false);
-    if (this.ctx.archive) this.ctx.sessions.detached(old);
-    else await this.ctx.sessions.end(old, 'new-chat');
+    // Not awaited: this connection's next frames belong to the new chat and must not wait for the old.
+    const finishing = this.ctx.archive && old.turn ? old.turn.done.catch(() => undefined) : Promise.resolve();
+    void finishing.then(() => this.ctx.sessions.end(old, 'new-chat'));
   }
 
   private feedback(session: Session, msg: FeedbackMessage): void {

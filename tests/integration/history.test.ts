@@ -101,3 +101,29 @@ describe('chats that last', () => {
     client.close();
   });
 });
+
+describe('long chats fit the model', () => {
+  it('leaves the oldest turns out of the request, never the system prompt or the newest message, and says so once', async () => {
+    const g = await startGalaxy({ fakeModelLines: ['    context_tokens: 400', '    max_output_tokens: 100'] });
+    started.push(g);
+    const { client } = await g.open({ email: 'long@example.com' });
+    const long = (n: number) => `message ${n}: ${'lorem ipsum dolor sit amet '.repeat(12)}`;
+    for (let n = 1; n <= 5; n += 1) {
+      g.upstream.enqueue({ steps: answerChunks(`reply ${n}`).map((chunk) => ({ chunk })) });
+      client.send({ type: 'send', text: long(n) });
+      await client.next((e) => e.type === 'message-end' && client.all('message-end').length === n);
+    }
+    const sent = g.upstream.requests.map((r) => r.body.messages as Array<{ role: string; content: string }>);
+    expect(sent[0]).toHaveLength(2);
+    const last = sent.at(-1)!;
+    expect(last[0]!.role).toBe('system');
+    expect(last.at(-1)).toEqual({ role: 'user', content: long(5) });
+    expect(last.length).toBeLessThan(10); // some earlier turns were left out…
+    expect(last[1]!.role).toBe('user'); // …whole turns, cut at a user message
+    expect(g.upstream.requests.at(-1)!.body.max_tokens).toBe(100);
+    const notices = client.all('notice');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ key: 'context-trimmed' });
+    client.close();
+  });
+});

@@ -31,6 +31,8 @@ export interface GalaxyOptions {
   /** Extra llms.yml entries (YAML list items). */
   extraModels?: string;
   accessYaml?: string;
+  /** Extra YAML lines for the `fake` model entry (e.g. `    context_tokens: 400`). */
+  fakeModelLines?: string[];
   /** Reuse this folder (logs, history database) — a restart of an earlier server. */
   dir?: string;
 }
@@ -50,6 +52,7 @@ export async function startGalaxy(options: GalaxyOptions = {}): Promise<Galaxy> 
       `    base_url: ${upstream.baseUrl}`,
       '    api_key: ${FAKE_KEY}',
       '    model_name: fake-model',
+      ...(options.fakeModelLines ?? []),
       '  - name: demo',
       '    provider: demo',
       options.extraModels ?? '',
