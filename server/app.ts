@@ -5,7 +5,7 @@ import type { AppContext } from './app-context.js';
 import { parseEnv } from './config/env.js';
 import { loadSystemPrompt } from './config/system-prompt.js';
 import { Redactor, createLogger } from './logger.js';
-import { registerApiRoutes, registerCatchAll } from './routers/api-router.js';
+import { registerApiRoutes, registerCatchAll, registerWebSocketDisabled } from './routers/api-router.js';
 import { registerPageRoutes } from './routers/page-router.js';
 import { SocketCounts, registerWebSocket } from './routers/ws-router.js';
 import { SessionManager } from './sessions/session-manager.js';
@@ -69,7 +69,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const counts = new SocketCounts();
   registerApiRoutes(app, ctx);
   registerPageRoutes(app, ctx);
-  if (!env.DISABLE_WEBSOCKET) registerWebSocket(app, ctx, counts);
+  if (env.DISABLE_WEBSOCKET) registerWebSocketDisabled(app, ctx);
+  else registerWebSocket(app, ctx, counts);
   registerCatchAll(app, ctx);
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
@@ -92,7 +93,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (env.TEST_MODE) {
     log.warn(`TEST_MODE IS ON: requests without a proxy identity are treated as ${env.TEST_EMAIL}. Never use this in production.`);
   }
-  if (env.DISABLE_LLM_CALLS) log.warn('DISABLE_LLM_CALLS is set: remote models are not checked at startup');
+  if (env.DISABLE_LLM_CALLS) log.warn('DISABLE_LLM_CALLS is set: no request goes to any model provider; remote models are disabled');
+  else if (!env.LLM_STARTUP_CHECK) log.warn('LLM_STARTUP_CHECK=false: remote models are not checked at startup');
 
   // Warm-up work runs after listening, so /health answers at once (cold start budget).
   domain.startBackground(ctx);

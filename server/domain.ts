@@ -56,7 +56,7 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
     policy,
     startBackground(ctx) {
       void models
-        .checkAll({ timeoutMs: env.LLM_PING_TIMEOUT_MS, skip: env.DISABLE_LLM_CALLS })
+        .checkAll({ timeoutMs: env.LLM_PING_TIMEOUT_MS, skip: !env.LLM_STARTUP_CHECK })
         .then(() => ctx.log.info({ models: models.readiness() }, 'model check finished'))
         .catch((err: unknown) => ctx.log.error({ err }, 'model check failed'));
       if (env.CODE_REQUIRE_NETNS) return;

@@ -156,7 +156,7 @@ export function galaxyBenchEnv(upstreamBaseUrl: string, overrides: Record<string
     LOGS_DIR: join(dir, 'logs'),
     DATA_DIR: join(tmpdir(), 'galaxy-test-data'),
     LLM_CONFIG_FILE: llmsFile,
-    DISABLE_LLM_CALLS: 'true',
+    LLM_STARTUP_CHECK: 'false',
     CODE_WARM_POOL: '0',
     DELTA_FLUSH_MS: '0',
     // Every bench socket comes from 127.0.0.1 with its own user: lift the per-peer cap only.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCidrList, type Cidr } from '../http/cidr.js';
+import { normaliseEmail } from '../http/identity.js';
 
 /**
  * Every setting Galaxy Chat reads from the environment. This is the only module that looks at
@@ -7,10 +8,13 @@ import { parseCidrList, type Cidr } from '../http/cidr.js';
  * in docs/configuration.md and .env.example — keep all three in step.
  */
 
+// Case-insensitive: operators write TRUE and True as often as true.
 const bool = (fallback: boolean) =>
   z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-    .optional()
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
+      z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional(),
+    )
     .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1' || v === 'yes'));
 
 const int = (fallback: number, min: number, max: number) =>
@@ -68,6 +72,8 @@ const origins = z
 
 export const envSchema = z.object({
   // Server
+  // Read by main.ts before this parse (a file cannot name itself); listed so it is documented and checked.
+  ENV_FILE: text('.env'),
   PORT: int(8000, 0, 65535),
   HOST: text('127.0.0.1'),
   APP_NAME: text('Galaxy Chat'),
@@ -83,12 +89,21 @@ export const envSchema = z.object({
   SYSTEM_PROMPT_FILE: text('system_prompt.md'),
   SYSTEM_PROMPT_OVERRIDE: optionalText,
   DISABLE_LLM_CALLS: bool(false),
+  LLM_STARTUP_CHECK: bool(true),
   LLM_PING_TIMEOUT_MS: int(5000, 100, 120_000),
   LLM_CONNECT_TIMEOUT_MS: int(30_000, 100, 600_000),
   LLM_MAX_RETRIES: int(1, 0, 5),
   // Identity and the proxy
   TEST_MODE: bool(false),
-  TEST_EMAIL: text('test@test.com'),
+  // Checked like the proxy's header, so TEST_MODE can never produce an identity the proxy could not.
+  TEST_EMAIL: text('test@test.com').transform((v, ctx) => {
+    const email = normaliseEmail(v);
+    if (email === null) {
+      ctx.addIssue({ code: 'custom', message: `"${v}" is not a single plain e-mail address` });
+      return z.NEVER;
+    }
+    return email;
+  }),
   TRUSTED_PROXIES: cidrs('127.0.0.1/32,::1/128'),
   PROXY_SECRET: optionalText,
   PROXY_SECRET_HEADER: text('x-proxy-secret').transform((s) => s.toLowerCase()),

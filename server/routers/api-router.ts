@@ -61,6 +61,17 @@ export function registerApiRoutes(app: TemplatedApp, ctx: AppContext): void {
   );
 }
 
+/**
+ * DISABLE_WEBSOCKET: /ws answers every request, upgrades included, with 503 WEBSOCKET_DISABLED, so a
+ * browser's handshake fails and the page can fetch /ws to learn why and say so instead of retrying.
+ */
+export function registerWebSocketDisabled(app: TemplatedApp, ctx: AppContext): void {
+  app.any(
+    '/ws',
+    authenticated(ctx, (reply) => reply.error(new AppError('WEBSOCKET_DISABLED'))),
+  );
+}
+
 /** Anything not matched: 404 for identified users, the identity error otherwise. Registered last. */
 export function registerCatchAll(app: TemplatedApp, ctx: AppContext): void {
   app.any(

@@ -65,7 +65,7 @@ export async function startChatServer(env: Record<string, string> = {}): Promise
       DEFAULT_MODEL: FAKE_MODEL.name,
       LOGS_DIR: join(dir, 'logs'),
       DATA_DIR: join(dir, 'data'),
-      DISABLE_LLM_CALLS: 'true',
+      LLM_STARTUP_CHECK: 'false',
       THINKING_INTERVAL_MS: '200',
       DELTA_FLUSH_MS: '16',
       CODE_WARM_POOL: '0',

@@ -30,6 +30,10 @@ describe('environment configuration', () => {
     expect(problems).not.toContain('SOMETHING_ELSE');
   });
 
+  it('reads booleans in any case', () => {
+    expect(parseEnv({ TEST_MODE: 'TRUE', DISABLE_WEBSOCKET: 'True', LLM_STARTUP_CHECK: 'No' })).toMatchObject({ TEST_MODE: true, DISABLE_WEBSOCKET: true, LLM_STARTUP_CHECK: false });
+  });
+
   it('documents every setting in .env.example and docs/configuration.md', () => {
     const example = readFileSync('.env.example', 'utf8');
     const docs = readFileSync('docs/configuration.md', 'utf8');
