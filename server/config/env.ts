@@ -70,6 +70,8 @@ const origins = z
     return valid;
   });
 
+export const PROXY_SECRET_PLACEHOLDER = 'replace-me-with-openssl-rand-hex-32';
+
 export const envSchema = z.object({
   // Server
   // Read by main.ts before this parse (a file cannot name itself); listed so it is documented and checked.
@@ -105,7 +107,10 @@ export const envSchema = z.object({
     return email;
   }),
   TRUSTED_PROXIES: cidrs('127.0.0.1/32,::1/128'),
-  PROXY_SECRET: optionalText,
+  // The .env.example placeholder is public: starting with it would look protected and not be.
+  PROXY_SECRET: optionalText.refine((v) => v !== PROXY_SECRET_PLACEHOLDER, {
+    message: 'still the .env.example placeholder; set a random value (openssl rand -hex 32)',
+  }),
   PROXY_SECRET_HEADER: text('x-proxy-secret').transform((s) => s.toLowerCase()),
   ALLOWED_ORIGINS: origins,
   // WebSocket and abuse limits
