@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AccessPolicy } from './access/policy.js';
 import type { Env } from './config/env.js';
 import type { DataSourceCatalog } from './data/catalog.js';
+import type { DiskMonitor } from './housekeeping/disk-space.js';
 import type { ModelRegistry } from './llm/model-registry.js';
 import type { Redactor } from './logger.js';
 import type { SessionManager } from './sessions/session-manager.js';
@@ -19,6 +20,8 @@ export interface AppContext {
   readonly catalog: DataSourceCatalog;
   readonly policy: AccessPolicy;
   readonly uwsNative: boolean;
+  /** Free space in LOGS_DIR and DATA_DIR, for /ready. */
+  readonly disk: DiskMonitor;
   readonly startedAt: number;
   shuttingDown: boolean;
 }

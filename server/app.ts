@@ -11,6 +11,8 @@ import { SocketCounts, registerWebSocket } from './routers/ws-router.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { loadDomain } from './domain.js';
 import { shutdown } from './shutdown.js';
+import { DiskMonitor } from './housekeeping/disk-space.js';
+import { schedulePruning } from './housekeeping/transcript-pruning.js';
 
 export interface StartOptions {
   /** The environment to read settings from (main.ts passes process.env; tests pass their own). */
@@ -51,6 +53,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     catalog: domain.catalog,
     policy: domain.policy,
     uwsNative,
+    disk: new DiskMonitor(
+      [
+        { name: 'LOGS_DIR', path: env.LOGS_DIR },
+        { name: 'DATA_DIR', path: env.DATA_DIR },
+      ],
+      env.DISK_MIN_FREE_MB,
+      log,
+    ),
     startedAt: Date.now(),
     shuttingDown: false,
     sessions: new SessionManager({
@@ -98,12 +108,25 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   // Warm-up work runs after listening, so /health answers at once (cold start budget).
   domain.startBackground(ctx);
+  ctx.disk.start(env.DISK_CHECK_INTERVAL_S * 1000);
+  const stopPruning = schedulePruning({
+    logsDir: env.LOGS_DIR,
+    retentionDays: env.LOGS_RETENTION_DAYS,
+    intervalMs: env.LOGS_PRUNE_INTERVAL_MIN * 60_000,
+    now: Date.now,
+    isLive: (sessionId) => ctx.sessions.all().some((s) => s.id === sessionId),
+    log,
+  });
 
   let closing: Promise<void> | null = null;
   return {
     port,
     url,
     ctx,
-    close: () => (closing ??= shutdown(ctx, app, listenSocket, counts)),
+    close: () => {
+      ctx.disk.stop();
+      stopPruning();
+      return (closing ??= shutdown(ctx, app, listenSocket, counts));
+    },
   };
 }

@@ -156,6 +156,10 @@ export const envSchema = z.object({
   ACCESS_CONFIG_FILE: text('config/access.yml'),
   // Files
   LOGS_DIR: text('logs'),
+  LOGS_RETENTION_DAYS: int(0, 0, 36_500),
+  LOGS_PRUNE_INTERVAL_MIN: int(60, 1, 7 * 24 * 60),
+  DISK_MIN_FREE_MB: int(256, 0, 10_000_000),
+  DISK_CHECK_INTERVAL_S: int(30, 1, 3600),
   DATA_DIR: text('data'),
   DATA_SOURCES_FILE: text('config/data-sources.yml'),
 });

@@ -13,6 +13,7 @@ export function readinessReport(ctx: AppContext): ReadinessReport {
   const problems: string[] = [];
   if (ctx.shuttingDown) problems.push('shutting down');
   if (!ctx.models.list().some((m) => m.available)) problems.push('no model is available');
+  problems.push(...ctx.disk.problems());
   const ready = problems.length === 0;
   return {
     ready,
@@ -27,6 +28,7 @@ export function readinessReport(ctx: AppContext): ReadinessReport {
       testMode: ctx.env.TEST_MODE,
       llmCallsDisabled: ctx.env.DISABLE_LLM_CALLS,
       sessions: ctx.sessions.size,
+      disk: ctx.disk.latest().map(({ name, freeMb, low }) => ({ name, freeMb, low })),
     },
   };
 }
