@@ -3,6 +3,7 @@ import type { AccessPolicy } from './access/policy.js';
 import type { Env } from './config/env.js';
 import type { DataSourceCatalog } from './data/catalog.js';
 import type { DiskMonitor } from './housekeeping/disk-space.js';
+import type { Metrics } from './metrics/metrics.js';
 import type { ModelRegistry } from './llm/model-registry.js';
 import type { Redactor } from './logger.js';
 import type { SessionManager } from './sessions/session-manager.js';
@@ -22,6 +23,8 @@ export interface AppContext {
   readonly uwsNative: boolean;
   /** Free space in LOGS_DIR and DATA_DIR, for /ready. */
   readonly disk: DiskMonitor;
+  /** Where operational counters go (server/metrics/); record through this interface only. */
+  readonly metrics: Metrics;
   readonly startedAt: number;
   shuttingDown: boolean;
 }

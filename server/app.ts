@@ -13,6 +13,10 @@ import { loadDomain } from './domain.js';
 import { shutdown } from './shutdown.js';
 import { DiskMonitor } from './housekeeping/disk-space.js';
 import { schedulePruning } from './housekeeping/transcript-pruning.js';
+import { PROVIDERS } from './llm/llm-config.js';
+import { meteredModel } from './metrics/metered.js';
+import { PrometheusMetrics } from './metrics/metrics.js';
+import { registerMetricsRoute, startMetricsListener } from './metrics/metrics-router.js';
 
 export interface StartOptions {
   /** The environment to read settings from (main.ts passes process.env; tests pass their own). */
@@ -26,6 +30,8 @@ export interface RunningServer {
   readonly port: number;
   readonly url: string;
   readonly ctx: AppContext;
+  /** The METRICS_PORT listener's port, when one was asked for. */
+  readonly metricsPort: number | undefined;
   /** Graceful shutdown: stop accepting, tell clients, let turns finish within a bound, flush. */
   close(): Promise<void>;
 }
@@ -42,6 +48,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const domain = await loadDomain(env, options.env, log, options.policy);
   const redactor = new Redactor([env.PROXY_SECRET, env.LLM_API_KEY, ...domain.models.secrets()]);
   const systemPrompt = loadSystemPrompt(env.SYSTEM_PROMPT_OVERRIDE, env.SYSTEM_PROMPT_FILE);
+  let liveSessions = () => 0;
+  const metrics = new PrometheusMetrics({ toolNames: domain.tools.names, providers: PROVIDERS, liveSessions: () => liveSessions() });
+  domain.tools.meter(metrics);
+  domain.models.decorate((model) => meteredModel(model, metrics));
 
   const ctx: AppContext = {
     env,
@@ -61,6 +71,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       env.DISK_MIN_FREE_MB,
       log,
     ),
+    metrics,
     startedAt: Date.now(),
     shuttingDown: false,
     sessions: new SessionManager({
@@ -75,10 +86,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }),
   };
 
+  liveSessions = () => ctx.sessions.size;
+
   const app = uws.App();
   const counts = new SocketCounts();
   registerApiRoutes(app, ctx);
   registerPageRoutes(app, ctx);
+  registerMetricsRoute(app, ctx, metrics);
   if (env.DISABLE_WEBSOCKET) registerWebSocketDisabled(app, ctx);
   else registerWebSocket(app, ctx, counts);
   registerCatchAll(app, ctx);
@@ -107,6 +121,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   else if (!env.LLM_STARTUP_CHECK) log.warn('LLM_STARTUP_CHECK=false: remote models are not checked at startup');
 
   // Warm-up work runs after listening, so /health answers at once (cold start budget).
+  const metricsListener = env.METRICS_PORT > 0 ? await startMetricsListener(ctx, metrics) : undefined;
   domain.startBackground(ctx);
   ctx.disk.start(env.DISK_CHECK_INTERVAL_S * 1000);
   const stopPruning = schedulePruning({
@@ -123,8 +138,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     port,
     url,
     ctx,
+    metricsPort: metricsListener?.port,
     close: () => {
       ctx.disk.stop();
+      metricsListener?.close();
       stopPruning();
       return (closing ??= shutdown(ctx, app, listenSocket, counts));
     },

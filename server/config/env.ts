@@ -154,6 +154,10 @@ export const envSchema = z.object({
   SQL_MAX_BYTES: int(256 * 1024, 1024, 64 * 1024 * 1024),
   SQL_MEMORY_MB: int(256, 64, 16_384),
   ACCESS_CONFIG_FILE: text('config/access.yml'),
+  // Metrics
+  METRICS_TOKEN: optionalText,
+  METRICS_PORT: int(0, 0, 65535),
+  METRICS_HOST: text('127.0.0.1'),
   // Files
   LOGS_DIR: text('logs'),
   LOGS_RETENTION_DAYS: int(0, 0, 36_500),

@@ -159,6 +159,11 @@ export class ModelRegistry {
     });
   }
 
+  /** Wraps every model once at wiring time (metrics); names and order stay the same. */
+  decorate(wrap: (model: ChatModel) => ChatModel): void {
+    for (const entry of this.entries.values()) entry.model = wrap(entry.model);
+  }
+
   /** Every configured API key, so the logger can redact them. */
   secrets(): string[] {
     return [...this.entries.values()].flatMap((e) => (e.secret ? [e.secret] : []));
