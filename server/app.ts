@@ -123,6 +123,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // Warm-up work runs after listening, so /health answers at once (cold start budget).
   const metricsListener = env.METRICS_PORT > 0 ? await startMetricsListener(ctx, metrics) : undefined;
   domain.startBackground(ctx);
+  void metrics.load().catch((err: unknown) => log.error({ err }, 'metrics failed to load'));
   ctx.disk.start(env.DISK_CHECK_INTERVAL_S * 1000);
   const stopPruning = schedulePruning({
     logsDir: env.LOGS_DIR,

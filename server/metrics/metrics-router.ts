@@ -26,7 +26,7 @@ function serve(res: HttpResponse, metrics: PrometheusMetrics): void {
   const reply = new Reply(res);
   metrics
     .render()
-    .then((text) => reply.send(200, text, [['Content-Type', metrics.contentType()], ['Cache-Control', 'no-store']]))
+    .then(({ contentType, text }) => reply.send(200, text, [['Content-Type', contentType], ['Cache-Control', 'no-store']]))
     .catch(() => reply.error(new AppError('INTERNAL')));
 }
 

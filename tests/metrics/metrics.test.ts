@@ -75,15 +75,19 @@ describe('/metrics', () => {
     expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(404);
   });
 
-  it('keeps label values bounded: unknown tools, providers and codes become "other"', async () => {
+  it('keeps label values bounded ("other"), and counts what happened before prom-client loaded', async () => {
     const metrics = new PrometheusMetrics({ toolNames: ['basic_math'], providers: ['openai'], liveSessions: () => 0 });
     for (let i = 0; i < 100; i += 1) {
       metrics.toolCall(`made_up_${i}`, `WEIRD_${i}`, 5);
       metrics.upstreamError(`provider-${i}`, `CODE_${i}`);
     }
-    const text = await metrics.render();
+    const { text } = await metrics.render();
     expect(sample(text, 'galaxy_tool_calls_total{tool="other",outcome="other"}')).toBe(100);
     expect(sample(text, 'galaxy_upstream_errors_total{provider="other",code="other"}')).toBe(100);
     expect(text).not.toContain('made_up_');
+    // Recorded before the first render loaded prom-client: replayed, not lost.
+    expect(sample(text, 'galaxy_tool_call_duration_seconds_count{tool="other",outcome="other"}')).toBe(100);
+    metrics.toolCall('basic_math', 'ok', 20);
+    expect(sample((await metrics.render()).text, 'galaxy_tool_call_duration_seconds_count{tool="basic_math",outcome="ok"}')).toBe(1);
   });
 });
