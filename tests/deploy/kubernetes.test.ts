@@ -31,6 +31,10 @@ const one = (objects: KubeObject[], kind: string) => {
   return found[0]!;
 };
 
+/** The settings the pod gets from its generated env ConfigMap. */
+const configMapsOf = (objects: KubeObject[]): Map<string, string> =>
+  new Map(Object.entries(objects.find((o) => o.kind === 'ConfigMap' && o.data?.HOST)?.data ?? {}) as Array<[string, string]>);
+
 describe.runIf(!hasKubectl && inCi)('kubernetes manifests (CI)', () => {
   it('needs kubectl, which .ci/run installs', () => {
     throw new Error('kubectl is not on PATH; under CI=true the Kubernetes manifests must be validated, not skipped');
@@ -114,7 +118,14 @@ describe.skipIf(!hasKubectl)('kubernetes manifests', () => {
         expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-send-timeout'])).toBeGreaterThanOrEqual(3600);
         expect(annotations['nginx.ingress.kubernetes.io/auth-url']).toMatch(/\/oauth2\/auth$/);
         expect(annotations['nginx.ingress.kubernetes.io/auth-response-headers']).toContain('X-Email-User');
-        expect(one(objects, 'NetworkPolicy').spec.ingress[0].from[0].podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'ingress-nginx' });
+        const policy = one(objects, 'NetworkPolicy').spec.ingress;
+        expect(policy[0].from[0].podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'ingress-nginx' });
+        // The metrics port needs no auth, so only the monitoring namespace may reach it, and only it.
+        const ports = one(objects, 'Deployment').spec.template.spec.containers[0].ports;
+        const metricsPort = ports.find((p: any) => p.name === 'metrics');
+        expect(String(metricsPort.containerPort)).toBe(configMapsOf(objects).get('METRICS_PORT'));
+        expect(policy[1]).toEqual({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 'metrics', protocol: 'TCP' }] });
+        expect(one(objects, 'Service').spec.ports.map((p: any) => p.targetPort)).toEqual(['http']);
       });
     });
   }
