@@ -24,7 +24,10 @@ export class MeteredToolRegistry extends ToolRegistry {
   }
 }
 
-/** Counts a model's failed streams by error code; a stream stopped by its consumer is not an error. */
+/**
+ * Counts a model's failed streams by error code. A stream stopped by its consumer is not an error,
+ * and neither is a model that is listed but unusable (MODEL_UNAVAILABLE: no request went out).
+ */
 export function meteredModel(model: ChatModel, metrics: Metrics): ChatModel {
   if (model.demo) return model;
   return {
@@ -37,7 +40,8 @@ export function meteredModel(model: ChatModel, metrics: Metrics): ChatModel {
       try {
         yield* model.stream(request);
       } catch (err) {
-        if (!request.signal.aborted) metrics.upstreamError(model.provider, err instanceof AppError ? err.code : 'INTERNAL');
+        const code = err instanceof AppError ? err.code : 'INTERNAL';
+        if (!request.signal.aborted && code !== 'MODEL_UNAVAILABLE') metrics.upstreamError(model.provider, code);
         throw err;
       }
     },
