@@ -12,11 +12,11 @@ export const DEFAULT_ENV_FILE = '.env';
  * there would otherwise start the server on defaults. Node's `--env-file` cannot do either: it
  * fails on a missing file and gives the file precedence on older Node 20 releases.
  */
-export function withEnvFile(environment: Record<string, string | undefined>): Record<string, string | undefined> {
+export function withEnvFile(environment: Record<string, string | undefined>, defaultFile = DEFAULT_ENV_FILE): Record<string, string | undefined> {
   const named = environment.ENV_FILE;
-  const file = named === undefined || named === '' ? DEFAULT_ENV_FILE : named;
+  const file = named === undefined || named === '' ? defaultFile : named;
   if (!existsSync(file)) {
-    if (file === DEFAULT_ENV_FILE && named !== DEFAULT_ENV_FILE) return { ...environment };
+    if (named === undefined || named === '') return { ...environment };
     throw new ConfigError([`ENV_FILE: ${file} does not exist`]);
   }
   let fromFile: Record<string, string | undefined>;

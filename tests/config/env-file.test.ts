@@ -30,8 +30,9 @@ describe('reading .env', () => {
   });
 
   it('runs without a .env when none was asked for, and refuses a missing ENV_FILE', () => {
-    // The tests run in the repository, which ships .env.example but never .env.
-    expect(withEnvFile({ PORT: '1' })).toEqual({ PORT: '1' });
+    expect(withEnvFile({ PORT: '1' }, join(dir, 'no-such.env'))).toEqual({ PORT: '1' });
+    writeFileSync(join(dir, 'default.env'), 'APP_NAME=Default file\n');
+    expect(withEnvFile({ PORT: '1' }, join(dir, 'default.env'))).toEqual({ PORT: '1', APP_NAME: 'Default file' });
     expect(problemsOf(() => withEnvFile({ ENV_FILE: join(dir, 'nope.env') }))).toEqual([`ENV_FILE: ${join(dir, 'nope.env')} does not exist`]);
   });
 
