@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       // 127.0.0.1) and no Python warm pool (it starts after listening and would outlive each run).
       env: {
         ...base, HOST: '127.0.0.1', LOG_LEVEL: 'info', LOGS_DIR: logsDir, DATABASE_URL: `sqlite:${join(logsDir, 'galaxy.db')}`, DATA_DIR: join(tmpdir(), 'galaxy-test-data'),
-        DISABLE_LLM_CALLS: 'true', CODE_WARM_POOL: '0', SHUTDOWN_GRACE_MS: '0',
+        LLM_STARTUP_CHECK: 'false', CODE_WARM_POOL: '0', SHUTDOWN_GRACE_MS: '0',
       },
     },
   ];

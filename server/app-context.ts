@@ -3,6 +3,8 @@ import type { AccessPolicy } from './access/policy.js';
 import type { ConversationArchive } from './chat/conversation-archive.js';
 import type { Env } from './config/env.js';
 import type { DataSourceCatalog } from './data/catalog.js';
+import type { DiskMonitor } from './housekeeping/disk-space.js';
+import type { Metrics } from './metrics/metrics.js';
 import type { ModelRegistry } from './llm/model-registry.js';
 import type { Redactor } from './logger.js';
 import type { SessionManager } from './sessions/session-manager.js';
@@ -23,6 +25,10 @@ export interface AppContext {
   readonly store: Store;
   readonly archive: ConversationArchive;
   readonly uwsNative: boolean;
+  /** Free space in LOGS_DIR and DATA_DIR, for /ready. */
+  readonly disk: DiskMonitor;
+  /** Where operational counters go (server/metrics/); record through this interface only. */
+  readonly metrics: Metrics;
   readonly startedAt: number;
   shuttingDown: boolean;
 }

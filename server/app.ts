@@ -5,7 +5,7 @@ import type { AppContext } from './app-context.js';
 import { parseEnv } from './config/env.js';
 import { loadSystemPrompt } from './config/system-prompt.js';
 import { Redactor, createLogger } from './logger.js';
-import { registerApiRoutes, registerCatchAll } from './routers/api-router.js';
+import { registerApiRoutes, registerCatchAll, registerWebSocketDisabled } from './routers/api-router.js';
 import { registerConversationRoutes } from './routers/conversations-router.js';
 import { registerPageRoutes } from './routers/page-router.js';
 import { SocketCounts, registerWebSocket } from './routers/ws-router.js';
@@ -20,6 +20,12 @@ import { TranscriptWriter, transcriptPath } from './transcripts/transcript-write
 import { shutdown } from './shutdown.js';
 import { openStore } from './store/open-store.js';
 import { startRetention, systemClock } from './store/retention.js';
+import { DiskMonitor } from './housekeeping/disk-space.js';
+import { schedulePruning } from './housekeeping/transcript-pruning.js';
+import { PROVIDERS } from './llm/llm-config.js';
+import { meteredModel } from './metrics/metered.js';
+import { PrometheusMetrics } from './metrics/metrics.js';
+import { registerMetricsRoute, startMetricsListener } from './metrics/metrics-router.js';
 
 export interface StartOptions {
   /** The environment to read settings from (main.ts passes process.env; tests pass their own). */
@@ -33,6 +39,8 @@ export interface RunningServer {
   readonly port: number;
   readonly url: string;
   readonly ctx: AppContext;
+  /** The METRICS_PORT listener's port, when one was asked for. */
+  readonly metricsPort: number | undefined;
   /** Graceful shutdown: stop accepting, tell clients, let turns finish within a bound, flush. */
   close(): Promise<void>;
 }
@@ -56,6 +64,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const appErr = err instanceof AppError ? err : new AppError('STORE_UNAVAILABLE', 'This chat could not be saved; recent messages may be missing from history.');
     session?.emit({ type: 'error', code: appErr.code, message: appErr.message });
   };
+  let liveSessions = () => 0;
+  const metrics = new PrometheusMetrics({ toolNames: domain.tools.names, providers: PROVIDERS, liveSessions: () => liveSessions() });
+  domain.tools.meter(metrics);
+  domain.models.decorate((model) => meteredModel(model, metrics));
 
   const ctx: AppContext = {
     env,
@@ -69,6 +81,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     store,
     archive: new StoreArchive(store),
     uwsNative,
+    disk: new DiskMonitor(
+      [
+        { name: 'LOGS_DIR', path: env.LOGS_DIR },
+        { name: 'DATA_DIR', path: env.DATA_DIR },
+      ],
+      env.DISK_MIN_FREE_MB,
+      log,
+    ),
+    metrics,
     startedAt: Date.now(),
     shuttingDown: false,
     sessions: new SessionManager({
@@ -92,12 +113,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }),
   };
 
+  liveSessions = () => ctx.sessions.size;
+
   const app = uws.App();
   const counts = new SocketCounts();
   registerApiRoutes(app, ctx);
   registerConversationRoutes(app, { store, identity: ctx, log });
   registerPageRoutes(app, ctx);
-  if (!env.DISABLE_WEBSOCKET) registerWebSocket(app, ctx, counts);
+  registerMetricsRoute(app, ctx, metrics);
+  if (env.DISABLE_WEBSOCKET) registerWebSocketDisabled(app, ctx);
+  else registerWebSocket(app, ctx, counts);
   registerCatchAll(app, ctx);
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
@@ -120,17 +145,35 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (env.TEST_MODE) {
     log.warn(`TEST_MODE IS ON: requests without a proxy identity are treated as ${env.TEST_EMAIL}. Never use this in production.`);
   }
-  if (env.DISABLE_LLM_CALLS) log.warn('DISABLE_LLM_CALLS is set: remote models are not checked at startup');
+  if (env.DISABLE_LLM_CALLS) log.warn('DISABLE_LLM_CALLS is set: no request goes to any model provider; remote models are disabled');
+  else if (!env.LLM_STARTUP_CHECK) log.warn('LLM_STARTUP_CHECK=false: remote models are not checked at startup');
 
   // Warm-up work runs after listening, so /health answers at once (cold start budget).
+  const metricsListener = env.METRICS_PORT > 0 ? await startMetricsListener(ctx, metrics) : undefined;
   domain.startBackground(ctx);
   const stopRetention = startRetention(store, env.HISTORY_RETENTION_DAYS, systemClock, log);
+  void metrics.load().catch((err: unknown) => log.error({ err }, 'metrics failed to load'));
+  ctx.disk.start(env.DISK_CHECK_INTERVAL_S * 1000);
+  const stopPruning = schedulePruning({
+    logsDir: env.LOGS_DIR,
+    retentionDays: env.LOGS_RETENTION_DAYS,
+    intervalMs: env.LOGS_PRUNE_INTERVAL_MIN * 60_000,
+    now: Date.now,
+    isLive: (sessionId) => ctx.sessions.all().some((s) => s.id === sessionId),
+    log,
+  });
 
   let closing: Promise<void> | null = null;
   return {
     port,
     url,
     ctx,
-    close: () => (closing ??= shutdown(ctx, app, listenSocket, counts, stopRetention)),
+    metricsPort: metricsListener?.port,
+    close: () => {
+      ctx.disk.stop();
+      metricsListener?.close();
+      stopPruning();
+      return (closing ??= shutdown(ctx, app, listenSocket, counts, stopRetention));
+    },
   };
 }

@@ -7,11 +7,11 @@ import { DataSourceCatalog } from './data/catalog.js';
 import { ensureSampleData } from './data/sample-data.js';
 import { loadModelRegistry, type ModelRegistry } from './llm/model-registry.js';
 import { createTools } from './tools/index.js';
-import { ToolRegistry } from './tools/registry.js';
+import { MeteredToolRegistry } from './metrics/metered.js';
 
 export interface Domain {
   models: ModelRegistry;
-  tools: ToolRegistry;
+  tools: MeteredToolRegistry;
   catalog: DataSourceCatalog;
   policy: AccessPolicy;
   /** Work that must not delay listening: model pings, warm interpreters. */
@@ -40,7 +40,7 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
   const policy = policyOverride ?? attempt(() => YamlAccessPolicy.load(env.ACCESS_CONFIG_FILE));
   if (problems.length > 0 || !models || !catalog || !policy) throw new ConfigError(problems);
 
-  const tools = new ToolRegistry(createTools(env, catalog, log), policy, {
+  const tools = new MeteredToolRegistry(createTools(env, catalog, log), policy, {
     timeoutMs: env.TOOL_TIMEOUT_MS,
     maxResultChars: env.TOOL_RESULT_MAX_CHARS,
   });
@@ -56,7 +56,7 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
     policy,
     startBackground(ctx) {
       void models
-        .checkAll({ timeoutMs: env.LLM_PING_TIMEOUT_MS, skip: env.DISABLE_LLM_CALLS })
+        .checkAll({ timeoutMs: env.LLM_PING_TIMEOUT_MS, skip: !env.LLM_STARTUP_CHECK })
         .then(() => ctx.log.info({ models: models.readiness() }, 'model check finished'))
         .catch((err: unknown) => ctx.log.error({ err }, 'model check failed'));
       if (env.CODE_REQUIRE_NETNS) return;

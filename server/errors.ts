@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   RESUME_GAP: { http: 410, text: 'Some earlier events are no longer buffered; the conversation was re-sent.' },
   SHUTTING_DOWN: { http: 503, text: 'The server is restarting.' },
   STORE_UNAVAILABLE: { http: 503, text: 'The chat history database is unavailable.' },
+  WEBSOCKET_DISABLED: { http: 503, text: 'Live chat is turned off on this server (DISABLE_WEBSOCKET).' },
   INTERNAL: { http: 500, text: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { http: number; text: string }>;
 

@@ -1,9 +1,13 @@
 import { startServer } from './app.js';
+import { withEnvFile } from './config/env-file.js';
 import { ConfigError } from './config/env.js';
 
-/** Production entry point: settings from the environment, graceful stop on SIGTERM/SIGINT. */
+/**
+ * Production entry point (`npm start`, `npm run demo`): settings from the environment over `.env`
+ * (or ENV_FILE) when present, graceful stop on SIGTERM/SIGINT.
+ */
 async function main(): Promise<void> {
-  const server = await startServer({ env: process.env });
+  const server = await startServer({ env: withEnvFile(process.env) });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -157,7 +157,7 @@ export function galaxyBenchEnv(upstreamBaseUrl: string, overrides: Record<string
     DATABASE_URL: `sqlite:${join(dir, 'galaxy.db')}`,
     DATA_DIR: join(tmpdir(), 'galaxy-test-data'),
     LLM_CONFIG_FILE: llmsFile,
-    DISABLE_LLM_CALLS: 'true',
+    LLM_STARTUP_CHECK: 'false',
     CODE_WARM_POOL: '0',
     DELTA_FLUSH_MS: '0',
     // Every bench socket comes from 127.0.0.1 with its own user: lift the per-peer cap only.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCidrList, type Cidr } from '../http/cidr.js';
+import { normaliseEmail } from '../http/identity.js';
 
 /**
  * Every setting Galaxy Chat reads from the environment. This is the only module that looks at
@@ -7,10 +8,13 @@ import { parseCidrList, type Cidr } from '../http/cidr.js';
  * in docs/configuration.md and .env.example — keep all three in step.
  */
 
+// Case-insensitive: operators write TRUE and True as often as true.
 const bool = (fallback: boolean) =>
   z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-    .optional()
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
+      z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional(),
+    )
     .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1' || v === 'yes'));
 
 const int = (fallback: number, min: number, max: number) =>
@@ -66,8 +70,12 @@ const origins = z
     return valid;
   });
 
+export const PROXY_SECRET_PLACEHOLDER = 'replace-me-with-openssl-rand-hex-32';
+
 export const envSchema = z.object({
   // Server
+  // Read by main.ts before this parse (a file cannot name itself); listed so it is documented and checked.
+  ENV_FILE: text('.env'),
   PORT: int(8000, 0, 65535),
   HOST: text('127.0.0.1'),
   APP_NAME: text('Galaxy Chat'),
@@ -83,14 +91,26 @@ export const envSchema = z.object({
   SYSTEM_PROMPT_FILE: text('system_prompt.md'),
   SYSTEM_PROMPT_OVERRIDE: optionalText,
   DISABLE_LLM_CALLS: bool(false),
+  LLM_STARTUP_CHECK: bool(true),
   LLM_PING_TIMEOUT_MS: int(5000, 100, 120_000),
   LLM_CONNECT_TIMEOUT_MS: int(30_000, 100, 600_000),
   LLM_MAX_RETRIES: int(1, 0, 5),
   // Identity and the proxy
   TEST_MODE: bool(false),
-  TEST_EMAIL: text('test@test.com'),
+  // Checked like the proxy's header, so TEST_MODE can never produce an identity the proxy could not.
+  TEST_EMAIL: text('test@test.com').transform((v, ctx) => {
+    const email = normaliseEmail(v);
+    if (email === null) {
+      ctx.addIssue({ code: 'custom', message: `"${v}" is not a single plain e-mail address` });
+      return z.NEVER;
+    }
+    return email;
+  }),
   TRUSTED_PROXIES: cidrs('127.0.0.1/32,::1/128'),
-  PROXY_SECRET: optionalText,
+  // The .env.example placeholder is public: starting with it would look protected and not be.
+  PROXY_SECRET: optionalText.refine((v) => v !== PROXY_SECRET_PLACEHOLDER, {
+    message: 'still the .env.example placeholder; set a random value (openssl rand -hex 32)',
+  }),
   PROXY_SECRET_HEADER: text('x-proxy-secret').transform((s) => s.toLowerCase()),
   ALLOWED_ORIGINS: origins,
   // WebSocket and abuse limits
@@ -134,8 +154,16 @@ export const envSchema = z.object({
   SQL_MAX_BYTES: int(256 * 1024, 1024, 64 * 1024 * 1024),
   SQL_MEMORY_MB: int(256, 64, 16_384),
   ACCESS_CONFIG_FILE: text('config/access.yml'),
+  // Metrics
+  METRICS_TOKEN: optionalText,
+  METRICS_PORT: int(0, 0, 65535),
+  METRICS_HOST: text('127.0.0.1'),
   // Files
   LOGS_DIR: text('logs'),
+  LOGS_RETENTION_DAYS: int(0, 0, 36_500),
+  LOGS_PRUNE_INTERVAL_MIN: int(60, 1, 7 * 24 * 60),
+  DISK_MIN_FREE_MB: int(256, 0, 10_000_000),
+  DISK_CHECK_INTERVAL_S: int(30, 1, 3600),
   DATA_DIR: text('data'),
   DATA_SOURCES_FILE: text('config/data-sources.yml'),
   // History, usage and budgets

@@ -7,11 +7,12 @@ import { readConfigFile } from '../config/yaml-file.js';
  * Reads the list of models (config/llms.yml, design §5), once at boot:
  *
  *   llms:
- *     - name: claude            # our id: used by DEFAULT_MODEL, access.yml and the page
+ *     - name: Claude Sonnet     # what people see (the older `label` still overrides it)
+ *       id: claude              # optional stable id for DEFAULT_MODEL, access.yml and the protocol;
+ *                               # derived from the name when absent (see `modelIdFromName`)
  *       provider: anthropic     # demo | openai | anthropic | ollama | openai-compatible
  *       api_key: ${ANTHROPIC_API_KEY}
  *       model_name: claude-sonnet-4-5
- *       label: Claude Sonnet    # optional, what people see
  *       base_url: …             # optional for openai, anthropic and ollama (their defaults below)
  *       max_output_tokens: 4096 # optional; else MAX_OUTPUT_TOKENS; else the provider's default
  *
@@ -36,6 +37,7 @@ const NEEDS_KEY: ReadonlySet<Provider> = new Set(['openai', 'anthropic']);
 export const NO_KEY_PLACEHOLDER = 'no-key';
 
 export interface ModelConfig {
+  /** The model's id (the protocol, DEFAULT_MODEL and access files call it `name`). */
   name: string;
   provider: Provider;
   label: string;
@@ -65,10 +67,33 @@ export interface LlmConfigOptions {
   legacy?: LegacyModelSettings;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+/** A model id: "/" is allowed because provider model names (meta-llama/Llama-3.1-8B-Instruct) double as ids. */
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+const MODEL_ID_RULE = 'must be 1–128 letters, digits, ".", "_", ":", "/" or "-", starting with a letter or digit';
+
+/**
+ * The id of a model that has only a name. A name that is already a valid id is its own id, so
+ * files written before `id` existed keep every id they had. Any other name is lower-cased, accents
+ * dropped, each run of characters outside the id alphabet becomes one "-", and leading or trailing
+ * "-" go: "Anthropic Claude" → "anthropic-claude", "OpenAI GPT-3.5" → "openai-gpt-3.5". The id
+ * depends on the name alone (never on order), so it is stable until the name changes; set `id`
+ * to rename freely. '' when nothing usable is left.
+ */
+export function modelIdFromName(name: string): string {
+  if (MODEL_ID.test(name)) return name;
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9._:/-]+/g, '-')
+    .replace(/^[^a-z0-9]+|-+$/g, '')
+    .slice(0, 128)
+    .replace(/-+$/, '');
+}
 
 const entrySchema = z.strictObject({
-  name: z.string().regex(NAME, 'must be 1–64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit'),
+  name: z.string().trim().min(1, 'must not be empty').max(80, 'must be at most 80 characters'),
+  id: z.string().regex(MODEL_ID, MODEL_ID_RULE).optional(),
   provider: z.enum(PROVIDERS, { error: (issue) => `unknown provider ${JSON.stringify(issue.input)} (expected ${PROVIDERS.join(', ')})` }),
   base_url: z.string().optional(),
   api_key: z.string().optional(),
@@ -111,7 +136,7 @@ export function parseLlmConfig(text: string, source: string, options: LlmConfigO
 
   const seen = new Set<string>();
   for (const model of models) {
-    if (seen.has(model.name)) problems.push(`${source}: model name "${model.name}" is used more than once`);
+    if (seen.has(model.name)) problems.push(`${source}: model id "${model.name}" is used more than once (give one of them its own \`id\`)`);
     seen.add(model.name);
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -122,8 +147,15 @@ type Entry = z.output<typeof entrySchema>;
 
 function resolveEntry(entry: Entry, vars: LlmConfigOptions['vars'], at: string, problems: string[]): ModelConfig | undefined {
   const { provider } = entry;
-  const label = entry.label ?? (provider === 'demo' ? 'Demo (offline)' : entry.name);
-  if (provider === 'demo') return { name: entry.name, provider, label, modelName: '', baseUrl: '' };
+  const id = entry.id ?? modelIdFromName(entry.name);
+  if (id === '') {
+    problems.push(`${at}.name: ${JSON.stringify(entry.name)} gives no usable id; add an \`id\` (${MODEL_ID_RULE})`);
+    return undefined;
+  }
+  // An id-like name without label (`name: demo`) is an id, not a display name: the demo keeps its caption.
+  const nameIsDisplay = entry.id !== undefined || !MODEL_ID.test(entry.name);
+  const label = entry.label ?? (provider === 'demo' && !nameIsDisplay ? 'Demo (offline)' : entry.name);
+  if (provider === 'demo') return { name: id, provider, label, modelName: '', baseUrl: '' };
 
   const missing: string[] = [];
   const fill = (value: string | undefined) => (value === undefined ? undefined : interpolate(value, vars, missing));
@@ -147,7 +179,7 @@ function resolveEntry(entry: Entry, vars: LlmConfigOptions['vars'], at: string, 
   }
   if (broken) return undefined;
 
-  const model: ModelConfig = { name: entry.name, provider, label, modelName: modelName ?? '', baseUrl: baseUrl ?? '' };
+  const model: ModelConfig = { name: id, provider, label, modelName: modelName ?? '', baseUrl: baseUrl ?? '' };
   if (entry.max_output_tokens !== undefined) model.maxOutputTokens = entry.max_output_tokens;
   if (entry.context_tokens !== undefined) model.contextTokens = entry.context_tokens;
   if (apiKey) model.apiKey = apiKey;
@@ -176,10 +208,8 @@ export function interpolate(value: string, vars: LlmConfigOptions['vars'], missi
 
 function legacyModel(legacy: LegacyModelSettings, problems: string[]): ModelConfig | undefined {
   const { baseUrl, apiKey, modelName } = legacy;
-  if (!baseUrl && !modelName) {
-    if (apiKey) problems.push('LLM_API_KEY is set but LLM_BASE_URL and LLM_MODEL_NAME are not');
-    return undefined;
-  }
+  // LLM_API_KEY alone is not the legacy switch: it is also what the spec's llms.yml fills ${LLM_API_KEY} with.
+  if (!baseUrl && !modelName) return undefined;
   if (!baseUrl || !modelName) {
     problems.push(`${baseUrl ? 'LLM_MODEL_NAME' : 'LLM_BASE_URL'} must be set too: LLM_BASE_URL and LLM_MODEL_NAME configure one model together`);
     return undefined;
@@ -188,8 +218,8 @@ function legacyModel(legacy: LegacyModelSettings, problems: string[]): ModelConf
     problems.push(`LLM_BASE_URL: ${JSON.stringify(baseUrl)} is not an http(s) URL`);
     return undefined;
   }
-  if (!NAME.test(modelName)) {
-    problems.push(`LLM_MODEL_NAME: ${JSON.stringify(modelName)} cannot be used as a model name (letters, digits, ".", "_", ":" or "-")`);
+  if (!MODEL_ID.test(modelName)) {
+    problems.push(`LLM_MODEL_NAME: ${JSON.stringify(modelName)} cannot be used as a model id (${MODEL_ID_RULE.replace('must be ', '')})`);
     return undefined;
   }
   // Named after its model so DEFAULT_MODEL=<LLM_MODEL_NAME> reads naturally in old setups.

@@ -11,13 +11,15 @@ import type { ChatModel, ModelEvent } from './types.js';
  *
  * Availability: the demo always is. A model with a config problem (a key's variable unset) never is,
  * and its reason is shown. Any other model is available until a startup check (`checkAll`) says it
- * did not answer. With DISABLE_LLM_CALLS the check is skipped and remote models stay available with
- * the reason "not checked (DISABLE_LLM_CALLS)": the operator chose not to call out at boot (offline
- * development, tests with a fake upstream), and disabling every model would leave only the demo.
- * A model that answers the ping with 429 is reachable and keyed, so it stays available too.
+ * did not answer. With LLM_STARTUP_CHECK=false the check is skipped and remote models stay available
+ * with the reason NOT_CHECKED_REASON (offline development, tests with a fake upstream).
+ * DISABLE_LLM_CALLS is stronger: no request reaches any provider, ever — remote models are listed as
+ * disabled with CALLS_DISABLED_REASON, and the demo is added when the config has none, so the page
+ * still has a model that answers. A model that answers the ping with 429 is reachable and keyed, so
+ * it stays available too.
  */
 
-export type ModelStatus = 'ok' | 'unchecked' | 'failed' | 'misconfigured';
+export type ModelStatus = 'ok' | 'unchecked' | 'failed' | 'misconfigured' | 'disabled';
 
 export interface ModelReadiness {
   name: string;
@@ -33,8 +35,10 @@ export interface ModelReadiness {
 
 export interface RegisteredModel {
   model: ChatModel;
-  /** Listed but never usable (a config problem), with the reason. */
+  /** Listed but never usable (a config problem, or DISABLE_LLM_CALLS), with the reason. */
   unavailableReason?: string;
+  /** True when the reason is DISABLE_LLM_CALLS rather than a config problem. */
+  disabled?: boolean;
   /** Its API key, for log redaction. */
   secret?: string;
   limits?: ModelLimits;
@@ -54,6 +58,8 @@ export interface ModelRuntimeSettings {
   maxToolArgsChars: number;
   /** Default cap on output tokens; 0 leaves the provider's default. A model's own max_output_tokens wins. */
   maxOutputTokens: number;
+  /** DISABLE_LLM_CALLS: build no client for any remote model. */
+  callsDisabled: boolean;
   demoWordDelayMs?: number;
 }
 
@@ -68,7 +74,8 @@ interface Entry {
   limits: ModelLimits;
 }
 
-export const NOT_CHECKED_REASON = 'not checked (DISABLE_LLM_CALLS)';
+export const NOT_CHECKED_REASON = 'not checked (LLM_STARTUP_CHECK=false)';
+export const CALLS_DISABLED_REASON = 'calls to model providers are disabled (DISABLE_LLM_CALLS)';
 
 export class ModelRegistry {
   private readonly entries = new Map<string, Entry>();
@@ -76,8 +83,9 @@ export class ModelRegistry {
   /** An empty list gets the demo model, so the server always has something to talk with. */
   constructor(models: RegisteredModel[]) {
     const list = models.length > 0 ? models : [{ model: new DemoModel() }];
-    for (const { model, unavailableReason, secret, limits } of list) {
-      const entry: Entry = { model, status: model.demo ? 'ok' : unavailableReason ? 'misconfigured' : 'unchecked', limits: limits ?? {} };
+    for (const { model, unavailableReason, disabled, secret, limits } of list) {
+      const unusable: ModelStatus = disabled ? 'disabled' : 'misconfigured';
+      const entry: Entry = { model, status: model.demo ? 'ok' : unavailableReason ? unusable : 'unchecked', limits: limits ?? {} };
       if (unavailableReason) entry.reason = unavailableReason;
       if (secret) entry.secret = secret;
       this.entries.set(model.name, entry);
@@ -86,7 +94,12 @@ export class ModelRegistry {
 
   /** Builds every model of a parsed config. */
   static fromConfig(configs: ModelConfig[], settings: ModelRuntimeSettings): ModelRegistry {
-    return new ModelRegistry(configs.map((config) => registeredModel(config, settings)));
+    const models = configs.map((config) => registeredModel(config, settings));
+    const hasDemo = configs.some((c) => c.provider === 'demo');
+    if (settings.callsDisabled && !hasDemo && !configs.some((c) => c.name === 'demo')) {
+      models.push({ model: new DemoModel({ wordDelayMs: settings.demoWordDelayMs }) });
+    }
+    return new ModelRegistry(models);
   }
 
   /** What the page and `ready` show: every model, in config order, with its availability. */
@@ -133,7 +146,7 @@ export class ModelRegistry {
    * called and unchecked models are marked NOT_CHECKED_REASON. Never throws.
    */
   async checkAll({ timeoutMs, skip = false }: { timeoutMs: number; skip?: boolean }): Promise<void> {
-    const remote = [...this.entries.values()].filter((e) => !e.model.demo && e.status !== 'misconfigured');
+    const remote = [...this.entries.values()].filter((e) => !e.model.demo && e.status !== 'misconfigured' && e.status !== 'disabled');
     if (skip) {
       for (const entry of remote) if (entry.status === 'unchecked') entry.reason = NOT_CHECKED_REASON;
       return;
@@ -156,6 +169,11 @@ export class ModelRegistry {
       if (entry.checkedAt) item.checkedAt = entry.checkedAt;
       return item;
     });
+  }
+
+  /** Wraps every model once at wiring time (metrics); names and order stay the same. */
+  decorate(wrap: (model: ChatModel) => ChatModel): void {
+    for (const entry of this.entries.values()) entry.model = wrap(entry.model);
   }
 
   /** Every configured API key, so the logger can redact them. */
@@ -209,7 +227,11 @@ function buildModel(config: ModelConfig, settings: ModelRuntimeSettings): Regist
     return { model: new DemoModel({ name: config.name, label: config.label, wordDelayMs: settings.demoWordDelayMs }) };
   }
   if (config.unavailableReason) {
-    return { model: new UnavailableModel(config), unavailableReason: config.unavailableReason };
+    return { model: new UnavailableModel(config, config.unavailableReason), unavailableReason: config.unavailableReason };
+  }
+  // No client is built at all, so nothing can call out by accident.
+  if (settings.callsDisabled) {
+    return { model: new UnavailableModel(config, CALLS_DISABLED_REASON), unavailableReason: CALLS_DISABLED_REASON, disabled: true };
   }
   const model = new OpenAICompatibleModel({
     name: config.name,
@@ -228,7 +250,7 @@ function buildModel(config: ModelConfig, settings: ModelRuntimeSettings): Regist
   return config.apiKey ? { model, secret: config.apiKey } : { model };
 }
 
-/** Stands in for a model that is listed but cannot be built (its key is missing): every call says why. */
+/** Stands in for a model that is listed but cannot be used (key missing, calls disabled): every call says why. */
 class UnavailableModel implements ChatModel {
   readonly name: string;
   readonly label: string;
@@ -236,11 +258,11 @@ class UnavailableModel implements ChatModel {
   readonly demo = false;
   private readonly reason: string;
 
-  constructor(config: ModelConfig) {
+  constructor(config: ModelConfig, reason: string) {
     this.name = config.name;
     this.label = config.label;
     this.provider = config.provider;
-    this.reason = config.unavailableReason ?? 'not configured';
+    this.reason = reason;
   }
 
   async *stream(): AsyncGenerator<ModelEvent, void, undefined> {
@@ -261,6 +283,7 @@ export function modelSettingsFromEnv(env: Readonly<Env>): ModelRuntimeSettings {
     maxResponseChars: env.MAX_RESPONSE_CHARS,
     maxToolArgsChars: env.MAX_TOOL_ARGS_CHARS,
     maxOutputTokens: env.MAX_OUTPUT_TOKENS,
+    callsDisabled: env.DISABLE_LLM_CALLS,
   };
 }
 

@@ -63,12 +63,14 @@ export class StreamAccumulator {
   private promptTokens = -1;
   private completionTokens = -1;
   private totalTokens = -1;
+  /** The choice this stream is about, fixed by the first chunk that has any (see `choiceOf`). */
+  private choiceIndex: number | undefined;
 
   constructor(limits: AccumulatorLimits) {
     this.limits = limits;
   }
 
-  /** True once any choice-0 chunk carried a finish_reason. */
+  /** True once the followed choice carried a finish_reason. */
   get finished(): boolean {
     return this.finishReason !== undefined;
   }
@@ -82,7 +84,7 @@ export class StreamAccumulator {
     const chunk = raw as LooseChunk;
     if (chunk.usage) this.recordUsage(chunk.usage);
 
-    const choice = firstChoice(chunk.choices);
+    const choice = this.choiceOf(chunk.choices);
     if (choice === undefined) return '';
     if (typeof choice.finish_reason === 'string' && choice.finish_reason !== '') {
       this.finishReason = choice.finish_reason;
@@ -133,6 +135,26 @@ export class StreamAccumulator {
     const usage = this.usage();
     if (usage) answer.usage = usage;
     return answer;
+  }
+
+  /**
+   * The choice to follow: index 0 (a missing index counts as 0) when the first chunk with choices has
+   * one, else that chunk's first choice — a few gateways number the only choice 1. Once chosen, the
+   * index is kept, so with n > 1 the other choices' chunks are ignored rather than mixed in.
+   */
+  private choiceOf(choices: unknown): LooseChoice | undefined {
+    if (!Array.isArray(choices) || choices.length === 0) return undefined;
+    if (this.choiceIndex === undefined) {
+      const found = (choices as unknown[]).filter(isChoice);
+      const chosen = found.find((c) => indexOf(c) === 0) ?? found[0];
+      if (chosen === undefined) return undefined;
+      this.choiceIndex = indexOf(chosen);
+      return chosen;
+    }
+    const first = choices[0];
+    if (isChoice(first) && indexOf(first) === this.choiceIndex) return first;
+    for (const c of choices as unknown[]) if (isChoice(c) && indexOf(c) === this.choiceIndex) return c;
+    return undefined;
   }
 
   private pushToolCalls(fragments: unknown): void {
@@ -211,15 +233,12 @@ export class StreamAccumulator {
   }
 }
 
-/** The choice with index 0 (a missing index counts as 0); other choices are ignored. */
-function firstChoice(choices: unknown): LooseChoice | undefined {
-  if (!Array.isArray(choices) || choices.length === 0) return undefined;
-  const first = choices[0] as LooseChoice | null;
-  if (first && typeof first === 'object' && (first.index === 0 || first.index === undefined)) return first;
-  for (const c of choices as Array<LooseChoice | null>) {
-    if (c && typeof c === 'object' && c.index === 0) return c;
-  }
-  return undefined;
+function isChoice(value: unknown): value is LooseChoice {
+  return typeof value === 'object' && value !== null;
+}
+
+function indexOf(choice: LooseChoice): number {
+  return typeof choice.index === 'number' ? choice.index : 0;
 }
 
 /** Content sent as an array of parts (a few providers do): the text parts, joined. */

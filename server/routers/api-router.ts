@@ -1,11 +1,13 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { AppContext } from '../app-context.js';
 import { AppError } from '../errors.js';
+import { IDENTITY_HEADER } from '../http/identity.js';
 import { Reply } from '../http/reply.js';
 import { exportTranscriptText } from '../transcripts/export-text.js';
 import { authenticated } from './authenticated.js';
+import { readinessReport } from './readiness.js';
 
-/** JSON and download routes. /health is the only route that answers without identity. */
+/** JSON and download routes. /health and /ready answer without identity (probes); everything else needs it. */
 export function registerApiRoutes(app: TemplatedApp, ctx: AppContext): void {
   app.get('/health', (res) => {
     new Reply(res).json(ctx.shuttingDown ? 503 : 200, {
@@ -14,23 +16,22 @@ export function registerApiRoutes(app: TemplatedApp, ctx: AppContext): void {
     });
   });
 
-  app.get(
-    '/ready',
-    authenticated(ctx, (reply) => {
-      const models = ctx.models.list();
-      const ready = !ctx.shuttingDown && models.some((m) => m.available);
-      reply.json(ready ? 200 : 503, {
-        status: ready ? 'ready' : 'not-ready',
-        models: ctx.models.readiness(),
-        tools: ctx.tools.readiness(),
-        websocket: !ctx.env.DISABLE_WEBSOCKET,
-        uwsNative: ctx.uwsNative,
-        testMode: ctx.env.TEST_MODE,
-        llmCallsDisabled: ctx.env.DISABLE_LLM_CALLS,
-        sessions: ctx.sessions.size,
-      });
-    }),
-  );
+  // Kubelet probes and load balancers carry no identity, so a request without the identity header
+  // gets the verdict (same status code) and short reasons; the details (model errors, tool isolation)
+  // need a valid proxy identity like every other route. A request that does send the header is
+  // checked as usual, so a bad or untrusted identity is refused here too.
+  const readyWithIdentity = authenticated(ctx, (reply) => {
+    const report = readinessReport(ctx);
+    reply.json(report.ready ? 200 : 503, report.details);
+  });
+  app.get('/ready', (res, req) => {
+    if (req.getHeader(IDENTITY_HEADER) !== '' || ctx.env.TEST_MODE) {
+      readyWithIdentity(res, req);
+      return;
+    }
+    const report = readinessReport(ctx);
+    new Reply(res).json(report.ready ? 200 : 503, { status: report.details.status, problems: report.problems });
+  });
 
   app.get(
     '/data',
@@ -58,6 +59,17 @@ export function registerApiRoutes(app: TemplatedApp, ctx: AppContext): void {
       },
       1,
     ),
+  );
+}
+
+/**
+ * DISABLE_WEBSOCKET: /ws answers every request, upgrades included, with 503 WEBSOCKET_DISABLED, so a
+ * browser's handshake fails and the page can fetch /ws to learn why and say so instead of retrying.
+ */
+export function registerWebSocketDisabled(app: TemplatedApp, ctx: AppContext): void {
+  app.any(
+    '/ws',
+    authenticated(ctx, (reply) => reply.error(new AppError('WEBSOCKET_DISABLED'))),
   );
 }
 

@@ -114,6 +114,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: So
       counts.add(counts.byUser, data.user, 1);
       counts.add(counts.byPeer, data.peer, 1);
       counts.open.add(conn);
+      ctx.metrics.webSocketOpened();
       data.state.helloTimer = setTimeout(() => conn.close(CLOSE_CODES.HELLO_TIMEOUT, 'hello expected'), env.WS_HELLO_TIMEOUT_MS);
       log.info({ peer: data.peer }, 'websocket open');
     },
@@ -141,6 +142,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: So
       counts.add(counts.byUser, data.user, -1);
       counts.add(counts.byPeer, data.peer, -1);
       counts.open.delete(state.conn as UwsConnection);
+      ctx.metrics.webSocketClosed();
       state.conn.log.info({ code }, 'websocket closed');
       try {
         chat.disconnected(state);

@@ -66,7 +66,7 @@ export async function startChatServer(env: Record<string, string> = {}): Promise
       LOGS_DIR: join(dir, 'logs'),
       DATABASE_URL: `sqlite:${join(dir, 'galaxy.db')}`,
       DATA_DIR: join(dir, 'data'),
-      DISABLE_LLM_CALLS: 'true',
+      LLM_STARTUP_CHECK: 'false',
       THINKING_INTERVAL_MS: '200',
       DELTA_FLUSH_MS: '16',
       CODE_WARM_POOL: '0',

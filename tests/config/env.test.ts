@@ -30,6 +30,14 @@ describe('environment configuration', () => {
     expect(problems).not.toContain('SOMETHING_ELSE');
   });
 
+  it('refuses the .env.example placeholder as PROXY_SECRET', () => {
+    expect(() => parseEnv({ PROXY_SECRET: 'replace-me-with-openssl-rand-hex-32' })).toThrow(/PROXY_SECRET: still the \.env\.example placeholder/);
+  });
+
+  it('reads booleans in any case', () => {
+    expect(parseEnv({ TEST_MODE: 'TRUE', DISABLE_WEBSOCKET: 'True', LLM_STARTUP_CHECK: 'No' })).toMatchObject({ TEST_MODE: true, DISABLE_WEBSOCKET: true, LLM_STARTUP_CHECK: false });
+  });
+
   it('documents every setting in .env.example and docs/configuration.md', () => {
     const example = readFileSync('.env.example', 'utf8');
     const docs = readFileSync('docs/configuration.md', 'utf8');

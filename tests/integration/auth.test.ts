@@ -31,11 +31,13 @@ describe('header auth behind a trusted proxy', () => {
   afterAll(async () => g.close());
   const ok = { 'X-EMAIL-USER': 'alice@example.com', 'X-Proxy-Secret': 'proxy-shared-secret-42' };
 
-  it('answers /health without identity and nothing else', async () => {
+  it('answers /health and the /ready verdict without identity, and nothing else', async () => {
     expect((await g.get('/health', {})).status).toBe(200);
+    // A kubelet probe: the verdict only, never the details.
     const ready = await g.get('/ready', {});
-    expect(ready.status).toBe(401);
-    expect(JSON.parse(ready.text)).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('proxy') } });
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.text)).toEqual({ status: 'ready', problems: [] });
+    expect(JSON.parse((await g.get('/ready', ok)).text)).toMatchObject({ status: 'ready', models: expect.any(Array) });
     expect((await g.get('/data', {})).status).toBe(401);
     expect((await g.get('/', {})).status).toBe(401);
   });

@@ -70,7 +70,7 @@ describe('transcripts and export', () => {
 
 describe('health and readiness', () => {
   it('reports liveness without identity and per-model readiness with it', async () => {
-    const g = await startGalaxy({ env: { DISABLE_LLM_CALLS: 'false', LLM_PING_TIMEOUT_MS: '500' }, extraModels: '  - name: keyless\n    provider: openai\n    model_name: x\n    api_key: ${NOT_SET_ANYWHERE}' });
+    const g = await startGalaxy({ env: { LLM_STARTUP_CHECK: 'true', LLM_PING_TIMEOUT_MS: '500' }, extraModels: '  - name: keyless\n    provider: openai\n    model_name: x\n    api_key: ${NOT_SET_ANYWHERE}' });
     try {
       const health = await g.get('/health', {});
       expect(JSON.parse(health.text)).toMatchObject({ status: 'ok' });

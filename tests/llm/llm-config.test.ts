@@ -103,7 +103,7 @@ describe('parseLlmConfig', () => {
         [
           'llms:',
           '  - { name: a, provider: gemini, model_name: m }',
-          '  - { name: "bad name!", provider: openai, model_name: m }',
+          '  - { name: Bad, id: "bad id!", provider: openai, model_name: m }',
           '  - { name: c, provider: openai }',
           '  - { name: d, provider: openai-compatible, model_name: m }',
           '  - { name: e, provider: openai, model_name: m, base_url: "ftp://x" }',
@@ -116,13 +116,13 @@ describe('parseLlmConfig', () => {
     );
     expect(problems).toEqual([
       'llms.yml: llms[0].provider: unknown provider "gemini" (expected demo, openai, anthropic, ollama, openai-compatible)',
-      'llms.yml: llms[1].name: must be 1–64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
+      'llms.yml: llms[1].id: must be 1–128 letters, digits, ".", "_", ":", "/" or "-", starting with a letter or digit',
       'llms.yml: llms[2].model_name: required for provider openai',
       'llms.yml: llms[3].base_url: required for provider openai-compatible',
       'llms.yml: llms[4].base_url: "ftp://x" is not an http(s) URL',
       'llms.yml: llms[5]: Unrecognized key: "apikey"',
       'LLM_MODEL_NAME must be set too: LLM_BASE_URL and LLM_MODEL_NAME configure one model together',
-      'llms.yml: model name "g" is used more than once',
+      'llms.yml: model id "g" is used more than once (give one of them its own `id`)',
     ]);
   });
 

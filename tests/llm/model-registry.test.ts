@@ -16,6 +16,7 @@ const SETTINGS: ModelRuntimeSettings = {
   maxResponseChars: 10_000,
   maxToolArgsChars: 10_000,
   maxOutputTokens: 0,
+  callsDisabled: false,
   demoWordDelayMs: 0,
 };
 

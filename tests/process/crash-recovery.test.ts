@@ -42,7 +42,7 @@ describe('a crash mid-answer', () => {
     writeFileSync(llms, ['llms:', '  - name: fake', '    provider: openai-compatible', `    base_url: ${upstream.baseUrl}`, '    api_key: k', '    model_name: m'].join('\n'));
     const env = {
       PORT: '0', HOST: '127.0.0.1', LLM_CONFIG_FILE: llms, LOGS_DIR: join(dir, 'logs'), DATA_DIR: SHARED_DATA_DIR, CODE_WARM_POOL: '0',
-      DISABLE_LLM_CALLS: 'true', DATABASE_URL: `sqlite:${join(dir, 'galaxy.db')}`, HISTORY_PARTIAL_SAVE_MS: '100', DELTA_FLUSH_MS: '0',
+      LLM_STARTUP_CHECK: 'false', DATABASE_URL: `sqlite:${join(dir, 'galaxy.db')}`, HISTORY_PARTIAL_SAVE_MS: '100', DELTA_FLUSH_MS: '0',
     };
     const first = await startProcess(env);
     const client = await connect(`ws://127.0.0.1:${first.port}/ws`, { email: 'crash@example.com' });

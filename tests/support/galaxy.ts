@@ -66,7 +66,7 @@ export async function startGalaxy(options: GalaxyOptions = {}): Promise<Galaxy> 
     DATA_DIR: SHARED_DATA_DIR,
     LLM_CONFIG_FILE: llmsFile,
     FAKE_KEY: UPSTREAM_KEY,
-    DISABLE_LLM_CALLS: 'true',
+    LLM_STARTUP_CHECK: 'false',
     CODE_WARM_POOL: '0',
     DELTA_FLUSH_MS: '0',
     // Each server gets its own history database, never the working directory's.

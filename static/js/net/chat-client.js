@@ -50,7 +50,7 @@ function applyEvent(event) {
   if (handler) handler(event);
 }
 
-function onConnectionState(state) {
+function onConnectionState(state, _closeCode, detail) {
   const session = sessionStore();
   if (state === 'reconnecting') {
     // After a shutdown notice the reconnect loop runs silently under the "restarting" banner.
@@ -64,6 +64,10 @@ function onConnectionState(state) {
   } else if (state === 'refused') {
     session.connection = 'refused';
     session.notice = 'This page is out of date. Reload it to keep chatting.';
+  } else if (state === 'disabled') {
+    // Shown in the same banner as a refusal: the server said live chat is off, retrying would not help.
+    session.connection = 'refused';
+    session.notice = detail;
   }
 }
 

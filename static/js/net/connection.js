@@ -1,6 +1,7 @@
 /**
  * The chat WebSocket: opens at once, says hello (with what it needs to resume), reconnects with
- * backoff, and stops for good only when the server says another tab took over or refused us.
+ * backoff, and stops for good only when the server says another tab took over or refused us, or that
+ * live chat is turned off (DISABLE_WEBSOCKET).
  * It knows nothing about the page; events go to `onEvent`, state changes to `onState`.
  */
 
@@ -28,6 +29,18 @@ const RESTART_MAX_RETRY_MS = 2_000;
 /** After being closed for flooding, never come straight back. */
 const THROTTLED_RETRY_MS = 5_000;
 
+/** The server's message when it answers /ws with WEBSOCKET_DISABLED (DISABLE_WEBSOCKET), else null. */
+async function webSocketDisabledReason(wsUrl) {
+  try {
+    const response = await fetch(wsUrl.replace(/^ws/, 'http'), { headers: { accept: 'application/json' }, cache: 'no-store' });
+    if (response.status !== 503) return null;
+    const body = await response.json();
+    return body?.error?.code === 'WEBSOCKET_DISABLED' ? String(body.error.message) : null;
+  } catch {
+    return null;
+  }
+}
+
 export class Connection {
   #url;
   #onEvent;
@@ -42,7 +55,7 @@ export class Connection {
 
   /**
    * @param {{ url: string, onEvent: (event: object) => void,
-   *           onState: (state: string, closeCode?: number) => void,
+   *           onState: (state: string, closeCode?: number, detail?: string) => void,
    *           resumeInfo: () => { sessionId?: string, lastSeq?: number } }} options
    */
   constructor({ url, onEvent, onState, resumeInfo }) {
@@ -91,7 +104,9 @@ export class Connection {
   #open() {
     const socket = new WebSocket(this.#url);
     this.#socket = socket;
+    let opened = false;
     socket.addEventListener('open', () => {
+      opened = true;
       socket.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, ...this.#resumeInfo() }));
     });
     socket.addEventListener('message', (message) => {
@@ -107,8 +122,17 @@ export class Connection {
     socket.addEventListener('close', (closeEvent) => {
       if (socket !== this.#socket) return;
       this.#socket = null;
-      this.#afterClose(closeEvent.code);
+      if (opened) this.#afterClose(closeEvent.code);
+      else this.#afterFailedHandshake(closeEvent.code);
     });
+  }
+
+  /** A refused handshake says nothing to scripts: ask /ws over HTTP whether live chat is off on purpose. */
+  async #afterFailedHandshake(code) {
+    const reason = await webSocketDisabledReason(this.#url);
+    if (this.#stopped || this.#socket) return;
+    if (reason) this.#onState('disabled', code, reason);
+    else this.#afterClose(code);
   }
 
   #afterClose(code) {
