@@ -23,7 +23,8 @@ export interface AppContext {
   readonly catalog: DataSourceCatalog;
   readonly policy: AccessPolicy;
   readonly store: Store;
-  readonly archive: ConversationArchive;
+  /** Stored chats to reopen; absent with HISTORY_ENABLED=false. */
+  readonly archive?: ConversationArchive;
   readonly uwsNative: boolean;
   /** Free space in LOGS_DIR and DATA_DIR, for /ready. */
   readonly disk: DiskMonitor;

@@ -79,7 +79,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     catalog: domain.catalog,
     policy: domain.policy,
     store,
-    archive: new StoreArchive(store),
+    ...(env.HISTORY_ENABLED ? { archive: new StoreArchive(store) } : {}),
     uwsNative,
     disk: new DiskMonitor(
       [
@@ -96,6 +96,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       sinksFor: (sessionId, owner) => [
         new TranscriptSink(new TranscriptWriter(transcriptPath(env.LOGS_DIR, sessionId), redactor, log)),
         new StoreSink(store, {
+          keepMessages: env.HISTORY_ENABLED,
           conversationId: sessionId,
           owner,
           tenant: DEFAULT_TENANT,

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { startServer } from '../../server/app.js';
 import { startBareUws, startMinimalRelay } from './minimal-relay.js';
@@ -24,11 +25,17 @@ async function start(mode: Mode): Promise<{ port: number; close: () => Promise<v
   return startBareUws();
 }
 
+// The longest the event loop was blocked since the last `usage` question, at 1 ms resolution.
+const loop = monitorEventLoopDelay({ resolution: 1 });
+loop.enable();
+
 function usage(): object {
   // V8 resizes its young generation by whole semi-spaces (MiBs at a time) as allocation rates
   // change; idle-memory.ts subtracts it from RSS so those jumps do not pass for per-socket memory.
   const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
-  return { type: 'usage', cpu: process.cpuUsage(), memory: process.memoryUsage(), youngBytes: young?.physical_space_size ?? 0 };
+  const loopMaxMs = loop.max / 1e6;
+  loop.reset();
+  return { type: 'usage', cpu: process.cpuUsage(), memory: process.memoryUsage(), youngBytes: young?.physical_space_size ?? 0, loopMaxMs };
 }
 
 const mode = process.argv[2] as Mode;

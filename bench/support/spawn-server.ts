@@ -41,6 +41,8 @@ export interface Usage {
   memory: NodeJS.MemoryUsage;
   /** Resident bytes of V8's young generation (new space). */
   youngBytes: number;
+  /** The event loop's longest block since the previous usage reading (1 ms resolution). */
+  loopMaxMs: number;
 }
 
 export interface ServerChild {

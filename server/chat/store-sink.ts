@@ -7,6 +7,8 @@ export interface StoreSinkOptions {
   conversationId: string;
   owner: string;
   tenant: string;
+  /** False with HISTORY_ENABLED=false: only the usage ledger is written, never the chat itself. */
+  keepMessages: boolean;
   /** How often a streaming answer's partial text is saved (so a crash keeps it, marked incomplete). */
   partialSaveMs: number;
   log: Logger;
@@ -40,6 +42,7 @@ export class StoreSink implements RecordSink {
 
   record(fact: ChatRecord): void {
     const { conversationId: id, owner } = this.options;
+    if (!this.options.keepMessages && fact.kind !== 'model-call') return;
     switch (fact.kind) {
       case 'session-start':
         this.model = fact.model;

@@ -171,6 +171,7 @@ export const envSchema = z.object({
     message: 'must be sqlite:<path> or sqlite::memory: (PostgreSQL is not supported yet)',
   }),
   HISTORY_RETENTION_DAYS: int(0, 0, 36_500),
+  HISTORY_ENABLED: bool(true),
   HISTORY_PARTIAL_SAVE_MS: int(2000, 100, 60_000),
   STORE_RESERVATION_TTL_MS: int(15 * 60_000, 1000, 24 * 3_600_000),
 });

@@ -24,7 +24,7 @@ describe('StoreSink', () => {
   afterEach(() => vi.useRealTimers());
 
   function sink(store: Store, onWriteError: (err: unknown) => void = () => undefined) {
-    return new StoreSink(store, { conversationId: 's_1', owner: 'a@b.c', tenant: 'default', partialSaveMs: 2000, log: pino({ level: 'silent' }), onWriteError });
+    return new StoreSink(store, { conversationId: 's_1', owner: 'a@b.c', tenant: 'default', keepMessages: true, partialSaveMs: 2000, log: pino({ level: 'silent' }), onWriteError });
   }
 
   it('saves streamed text at the interval, never per delta, and the final answer once at the end', async () => {
