@@ -1,5 +1,5 @@
 import { CONVERSATION_COLUMNS, toConversation, type ConversationRow } from './sqlite-rows.js';
-import { ownerKey, type SqliteDb } from './sqlite-connection.js';
+import { ownerKey, prepared, type SqliteDb } from './sqlite-connection.js';
 import type { SearchHit } from './store.js';
 
 // search_index columns: 0 conversation_pk, 1 owner_key, 2 title, 3 body. A title hit weighs more.
@@ -19,8 +19,8 @@ export function ftsQuery(owner: string, q: string): string | undefined {
 
 /** Indexes one title (rowid -pk) or message text (rowid messages.pk), replacing what was there. */
 export function indexDocument(db: SqliteDb, rowid: number, conversationPk: number, owner: string, field: 'title' | 'body', text: string): void {
-  db.prepare('DELETE FROM search_index WHERE rowid = ?').run(rowid);
-  db.prepare('INSERT INTO search_index (rowid, conversation_pk, owner_key, title, body) VALUES (?, ?, ?, ?, ?)').run(
+  prepared(db, 'DELETE FROM search_index WHERE rowid = ?').run(rowid);
+  prepared(db, 'INSERT INTO search_index (rowid, conversation_pk, owner_key, title, body) VALUES (?, ?, ?, ?, ?)').run(
     rowid,
     conversationPk,
     ownerKey(owner),
@@ -31,7 +31,7 @@ export function indexDocument(db: SqliteDb, rowid: number, conversationPk: numbe
 
 /** Removes a conversation's title and message rows from the index, found by key. */
 export function unindexConversation(db: SqliteDb, conversationPk: number): void {
-  db.prepare('DELETE FROM search_index WHERE rowid IN (SELECT pk FROM messages WHERE conversation_pk = ?) OR rowid = ?').run(conversationPk, -conversationPk);
+  prepared(db, 'DELETE FROM search_index WHERE rowid IN (SELECT pk FROM messages WHERE conversation_pk = ?) OR rowid = ?').run(conversationPk, -conversationPk);
 }
 
 export function searchConversations(db: SqliteDb, owner: string, q: string, limit: number): SearchHit[] {
@@ -39,8 +39,7 @@ export function searchConversations(db: SqliteDb, owner: string, q: string, limi
   if (!match) return [];
   // Best row per conversation first (SQLite pairs the bare rowid with the MIN); snippets are built only
   // for the few rows returned, since snippet() is the expensive part.
-  const best = db
-    .prepare(
+  const best = prepared(db, 
       // MATERIALIZED: bm25() only works in the MATCH query itself, not in an aggregate flattened into it.
       `WITH hits AS MATERIALIZED (
          SELECT conversation_pk AS cpk, ${RANK} AS score, rowid AS best FROM search_index WHERE search_index MATCH ?
@@ -51,8 +50,7 @@ export function searchConversations(db: SqliteDb, owner: string, q: string, limi
   const marks = best.map(() => '?').join(',');
   const snippets = new Map(
     (
-      db
-        .prepare(
+      prepared(db, 
           `SELECT rowid AS id, snippet(search_index, CASE WHEN rowid < 0 THEN 2 ELSE 3 END, '', '', '…', ${SNIPPET_TOKENS}) AS snippet
            FROM search_index WHERE search_index MATCH ? AND rowid IN (${marks})`,
         )
@@ -62,7 +60,7 @@ export function searchConversations(db: SqliteDb, owner: string, q: string, limi
   // The owner token narrows the search; this join is what actually enforces ownership.
   const conversations = new Map(
     (
-      db.prepare(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.owner = ? AND c.pk IN (${marks})`).all(
+      prepared(db, `SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.owner = ? AND c.pk IN (${marks})`).all(
         owner.toLowerCase(),
         ...best.map((b) => b.cpk),
       ) as ConversationRow[]
