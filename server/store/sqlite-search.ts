@@ -17,9 +17,12 @@ export function ftsQuery(owner: string, q: string): string | undefined {
   return `owner_key : "${ownerKey(owner)}" AND {title body} : (${terms.map((t) => `"${t}"`).join(' ')})`;
 }
 
-/** Indexes one title (rowid -pk) or message text (rowid messages.pk), replacing what was there. */
-export function indexDocument(db: SqliteDb, rowid: number, conversationPk: number, owner: string, field: 'title' | 'body', text: string): void {
-  prepared(db, 'DELETE FROM search_index WHERE rowid = ?').run(rowid);
+/**
+ * Indexes one title (rowid -pk) or message text (rowid messages.pk). `replacing`: the row may exist
+ * already (a rename, a final answer over its partial text); a new row skips the delete, half the cost.
+ */
+export function indexDocument(db: SqliteDb, rowid: number, conversationPk: number, owner: string, field: 'title' | 'body', text: string, replacing: boolean): void {
+  if (replacing) prepared(db, 'DELETE FROM search_index WHERE rowid = ?').run(rowid);
   prepared(db, 'INSERT INTO search_index (rowid, conversation_pk, owner_key, title, body) VALUES (?, ?, ?, ?, ?)').run(
     rowid,
     conversationPk,

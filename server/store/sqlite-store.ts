@@ -59,7 +59,7 @@ export class SqliteStore implements Store {
           )
           .run(c.id, owner, c.tenant, c.title, c.model, JSON.stringify(c.tools), JSON.stringify(c.dataSources), c.locked ? 1 : 0, createdAt, createdAt);
         const pk = Number(lastInsertRowid);
-        indexDocument(this.db, -pk, pk, owner, 'title', c.title);
+        indexDocument(this.db, -pk, pk, owner, 'title', c.title, false);
       }).immediate();
     });
   }
@@ -80,7 +80,7 @@ export class SqliteStore implements Store {
         if (names.length > 0) {
           prepared(this.db, `UPDATE conversations SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE pk = @pk`).run({ ...columns, pk });
         }
-        if (patch.title !== undefined) indexDocument(this.db, -pk, pk, owner, 'title', patch.title);
+        if (patch.title !== undefined) indexDocument(this.db, -pk, pk, owner, 'title', patch.title, true);
         return true;
       }).immediate(),
     );
@@ -168,7 +168,7 @@ export class SqliteStore implements Store {
       prepared(this.db, 'UPDATE conversations SET updated_at = MAX(updated_at, ?) WHERE pk = ?').run(createdAt, conv.pk);
     }
     // Tool output (tables, code results) is not searchable text; people search what was said.
-    if (m.role !== 'tool') indexDocument(this.db, pk, conv.pk, conv.owner, 'body', m.text);
+    if (m.role !== 'tool') indexDocument(this.db, pk, conv.pk, conv.owner, 'body', m.text, existing !== undefined);
   }
 
   getMessages(conversationId: string, owner: string): Promise<SavedMessage[]> {
