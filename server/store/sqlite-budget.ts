@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SqliteDb } from './sqlite-connection.js';
+import { prepared, type SqliteDb } from './sqlite-connection.js';
 import type { BudgetAmounts, BudgetDimension, BudgetRequest, BudgetReservation } from './store.js';
 
 const DIMENSIONS: readonly BudgetDimension[] = ['requests', 'promptTokens', 'completionTokens'];
@@ -8,8 +8,7 @@ const KEEP_EXPIRED_MS = 24 * 3_600_000;
 
 /** Settled spending plus reservations still live at `nowMs`. */
 export function budgetUsed(db: SqliteDb, tenant: string, month: string, nowMs: number): BudgetAmounts {
-  const row = db
-    .prepare(
+  const row = prepared(db, 
       `SELECT
          COALESCE((SELECT requests FROM budget_spent WHERE tenant = @tenant AND month = @month), 0)
            + COALESCE((SELECT SUM(requests) FROM budget_reservations WHERE tenant = @tenant AND month = @month AND expires_at > @now), 0) AS requests,
@@ -30,14 +29,14 @@ export function reserveBudget(db: SqliteDb, r: BudgetRequest): BudgetReservation
   const nowMs = r.now.getTime();
   return db
     .transaction((): BudgetReservation => {
-      db.prepare('DELETE FROM budget_reservations WHERE expires_at < ?').run(nowMs - KEEP_EXPIRED_MS);
+      prepared(db, 'DELETE FROM budget_reservations WHERE expires_at < ?').run(nowMs - KEEP_EXPIRED_MS);
       const used = budgetUsed(db, r.tenant, r.month, nowMs);
       for (const dimension of DIMENSIONS) {
         const limit = r.limits[dimension];
         if (limit !== undefined && used[dimension] + r[dimension] > limit) return { ok: false, exceeded: dimension, used };
       }
       const reservationId = randomUUID();
-      db.prepare(
+      prepared(db, 
         `INSERT INTO budget_reservations (id, tenant, month, requests, prompt_tokens, completion_tokens, expires_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ).run(reservationId, r.tenant, r.month, r.requests, r.promptTokens, r.completionTokens, nowMs + r.ttlMs);
@@ -49,11 +48,11 @@ export function reserveBudget(db: SqliteDb, r: BudgetRequest): BudgetReservation
 /** Moves a reservation into settled spending at its actual size; a second settle finds nothing. */
 export function settleBudget(db: SqliteDb, reservationId: string, actual: { promptTokens: number; completionTokens: number }): void {
   db.transaction(() => {
-    const held = db.prepare('DELETE FROM budget_reservations WHERE id = ? RETURNING tenant, month, requests').get(reservationId) as
+    const held = prepared(db, 'DELETE FROM budget_reservations WHERE id = ? RETURNING tenant, month, requests').get(reservationId) as
       | { tenant: string; month: string; requests: number }
       | undefined;
     if (!held) return;
-    db.prepare(
+    prepared(db, 
       `INSERT INTO budget_spent (tenant, month, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (tenant, month) DO UPDATE SET requests = requests + excluded.requests,
          prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`,

@@ -92,3 +92,14 @@ export function migrate(db: SqliteDb, migrations: readonly Migration[]): number[
   }
   return applied;
 }
+
+const statementCache = new WeakMap<SqliteDb, Map<string, Database.Statement>>();
+
+/** Compiles each SQL text once per connection: preparing costs more than running a small statement. */
+export function prepared(db: SqliteDb, sql: string): Database.Statement {
+  let cache = statementCache.get(db);
+  if (!cache) statementCache.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}

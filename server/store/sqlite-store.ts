@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite/index.js';
 import { reserveBudget, settleBudget, budgetUsed } from './sqlite-budget.js';
-import { openSqlite, storeError, type SqliteDb } from './sqlite-connection.js';
+import { openSqlite, prepared, storeError, type SqliteDb } from './sqlite-connection.js';
 import {
   CONVERSATION_COLUMNS, decodeCursor, encodeCursor, isoTime, messageDetails, toConversation, toMessage,
   type ConversationRow, type MessageRow,
@@ -44,7 +44,7 @@ export class SqliteStore implements Store {
   }
 
   private conversationPk(id: string, owner: string): number | undefined {
-    const row = this.db.prepare('SELECT pk FROM conversations WHERE id = ? AND owner = ?').get(id, owner.toLowerCase()) as { pk: number } | undefined;
+    const row = prepared(this.db, 'SELECT pk FROM conversations WHERE id = ? AND owner = ?').get(id, owner.toLowerCase()) as { pk: number } | undefined;
     return row?.pk;
   }
 
@@ -53,14 +53,13 @@ export class SqliteStore implements Store {
       const createdAt = isoTime(c.createdAt, 'createdAt');
       const owner = c.owner.toLowerCase();
       this.db.transaction(() => {
-        const { lastInsertRowid } = this.db
-          .prepare(
+        const { lastInsertRowid } = prepared(this.db, 
             `INSERT INTO conversations (id, owner, tenant, title, model, tools, data_sources, locked, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(c.id, owner, c.tenant, c.title, c.model, JSON.stringify(c.tools), JSON.stringify(c.dataSources), c.locked ? 1 : 0, createdAt, createdAt);
         const pk = Number(lastInsertRowid);
-        indexDocument(this.db, -pk, pk, owner, 'title', c.title);
+        indexDocument(this.db, -pk, pk, owner, 'title', c.title, false);
       }).immediate();
     });
   }
@@ -79,9 +78,9 @@ export class SqliteStore implements Store {
         if (patch.locked !== undefined) columns.locked = patch.locked ? 1 : 0;
         const names = Object.keys(columns);
         if (names.length > 0) {
-          this.db.prepare(`UPDATE conversations SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE pk = @pk`).run({ ...columns, pk });
+          prepared(this.db, `UPDATE conversations SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE pk = @pk`).run({ ...columns, pk });
         }
-        if (patch.title !== undefined) indexDocument(this.db, -pk, pk, owner, 'title', patch.title);
+        if (patch.title !== undefined) indexDocument(this.db, -pk, pk, owner, 'title', patch.title, true);
         return true;
       }).immediate(),
     );
@@ -89,7 +88,7 @@ export class SqliteStore implements Store {
 
   getConversation(id: string, owner: string): Promise<ConversationRecord | undefined> {
     return this.run(() => {
-      const row = this.db.prepare(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ? AND c.owner = ?`).get(id, owner.toLowerCase()) as
+      const row = prepared(this.db, `SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ? AND c.owner = ?`).get(id, owner.toLowerCase()) as
         | ConversationRow
         | undefined;
       return row && toConversation(row);
@@ -101,8 +100,7 @@ export class SqliteStore implements Store {
       const limit = Math.min(Math.max(1, Math.floor(opts.limit)), MAX_PAGE);
       const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
       // Keyset paging on (updated_at, id), the index's order: stable while conversations change.
-      const rows = this.db
-        .prepare(
+      const rows = prepared(this.db, 
           `SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.owner = @owner
            ${after ? 'AND (c.updated_at < @updatedAt OR (c.updated_at = @updatedAt AND c.id < @id))' : ''}
            ORDER BY c.updated_at DESC, c.id DESC LIMIT @take`,
@@ -132,7 +130,7 @@ export class SqliteStore implements Store {
   private deleteByPk(pk: number): void {
     unindexConversation(this.db, pk);
     // Messages and feedback go with it (ON DELETE CASCADE).
-    this.db.prepare('DELETE FROM conversations WHERE pk = ?').run(pk);
+    prepared(this.db, 'DELETE FROM conversations WHERE pk = ?').run(pk);
   }
 
   appendMessages(conversationId: string, messages: StoredMessage[]): Promise<void> {
@@ -152,32 +150,30 @@ export class SqliteStore implements Store {
 
   /** Inserts or replaces by id; an existing message keeps its position and creation time. */
   private saveMessage(m: StoredMessage): void {
-    const conv = this.db.prepare('SELECT pk, owner FROM conversations WHERE id = ?').get(m.conversationId) as { pk: number; owner: string } | undefined;
+    const conv = prepared(this.db, 'SELECT pk, owner FROM conversations WHERE id = ?').get(m.conversationId) as { pk: number; owner: string } | undefined;
     if (!conv) throw new AppError('NOT_FOUND', `No conversation ${m.conversationId}.`);
     const createdAt = isoTime(m.createdAt, 'createdAt');
-    const existing = this.db.prepare('SELECT pk, conversation_pk FROM messages WHERE id = ?').get(m.id) as { pk: number; conversation_pk: number } | undefined;
+    const existing = prepared(this.db, 'SELECT pk, conversation_pk FROM messages WHERE id = ?').get(m.id) as { pk: number; conversation_pk: number } | undefined;
     let pk: number;
     if (existing) {
       if (existing.conversation_pk !== conv.pk) throw new AppError('BAD_REQUEST', `Message ${m.id} belongs to another conversation.`);
-      this.db.prepare('UPDATE messages SET text = ?, details = ? WHERE pk = ?').run(m.text, messageDetails(m), existing.pk);
+      prepared(this.db, 'UPDATE messages SET text = ?, details = ? WHERE pk = ?').run(m.text, messageDetails(m), existing.pk);
       pk = existing.pk;
     } else {
       const seq =
-        m.seq ?? (this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE conversation_pk = ?').get(conv.pk) as { next: number }).next;
-      const { lastInsertRowid } = this.db
-        .prepare('INSERT INTO messages (id, conversation_pk, seq, role, text, created_at, details) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        m.seq ?? (prepared(this.db, 'SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE conversation_pk = ?').get(conv.pk) as { next: number }).next;
+      const { lastInsertRowid } = prepared(this.db, 'INSERT INTO messages (id, conversation_pk, seq, role, text, created_at, details) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(m.id, conv.pk, seq, m.role, m.text, createdAt, messageDetails(m));
       pk = Number(lastInsertRowid);
-      this.db.prepare('UPDATE conversations SET updated_at = MAX(updated_at, ?) WHERE pk = ?').run(createdAt, conv.pk);
+      prepared(this.db, 'UPDATE conversations SET updated_at = MAX(updated_at, ?) WHERE pk = ?').run(createdAt, conv.pk);
     }
     // Tool output (tables, code results) is not searchable text; people search what was said.
-    if (m.role !== 'tool') indexDocument(this.db, pk, conv.pk, conv.owner, 'body', m.text);
+    if (m.role !== 'tool') indexDocument(this.db, pk, conv.pk, conv.owner, 'body', m.text, existing !== undefined);
   }
 
   getMessages(conversationId: string, owner: string): Promise<SavedMessage[]> {
     return this.run(() => {
-      const rows = this.db
-        .prepare(
+      const rows = prepared(this.db, 
           `SELECT m.id, c.id AS conversation_id, m.seq, m.role, m.text, m.created_at, m.details FROM messages m
            JOIN conversations c ON c.pk = m.conversation_pk WHERE c.id = ? AND c.owner = ? ORDER BY m.seq`,
         )
@@ -190,16 +186,14 @@ export class SqliteStore implements Store {
     return this.run(() => {
       const pk = this.conversationPk(f.conversationId, f.user);
       if (pk === undefined) throw new AppError('NOT_FOUND');
-      this.db
-        .prepare('INSERT INTO feedback (conversation_pk, message_id, user, rating, comment, at) VALUES (?, ?, ?, ?, ?, ?)')
+      prepared(this.db, 'INSERT INTO feedback (conversation_pk, message_id, user, rating, comment, at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(pk, f.messageId ?? null, f.user.toLowerCase(), f.rating ?? null, f.comment ?? null, isoTime(f.at, 'at'));
     });
   }
 
   recordUsage(u: UsageEvent): Promise<void> {
     return this.run(() => {
-      this.db
-        .prepare(
+      prepared(this.db, 
           `INSERT INTO usage_ledger (user, tenant, model, month, at, prompt_tokens, completion_tokens, estimated, conversation_id)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
@@ -208,11 +202,11 @@ export class SqliteStore implements Store {
   }
 
   usageFor(user: string, month: string): Promise<UsageRow[]> {
-    return this.run(() => this.db.prepare(`${USAGE_SELECT} WHERE month = ? AND user = ? ${USAGE_GROUP}`).all(month, user.toLowerCase()) as UsageRow[]);
+    return this.run(() => prepared(this.db, `${USAGE_SELECT} WHERE month = ? AND user = ? ${USAGE_GROUP}`).all(month, user.toLowerCase()) as UsageRow[]);
   }
 
   usageAll(month: string): Promise<UsageRow[]> {
-    return this.run(() => this.db.prepare(`${USAGE_SELECT} WHERE month = ? ${USAGE_GROUP}`).all(month) as UsageRow[]);
+    return this.run(() => prepared(this.db, `${USAGE_SELECT} WHERE month = ? ${USAGE_GROUP}`).all(month) as UsageRow[]);
   }
 
   reserveBudget(r: BudgetRequest): Promise<BudgetReservation> {
@@ -233,7 +227,7 @@ export class SqliteStore implements Store {
     for (;;) {
       const slice = await this.run(() =>
         this.db.transaction(() => {
-          const pks = (this.db.prepare('SELECT pk FROM conversations WHERE updated_at < ? LIMIT ?').all(before, RETENTION_BATCH) as { pk: number }[]).map((r) => r.pk);
+          const pks = (prepared(this.db, 'SELECT pk FROM conversations WHERE updated_at < ? LIMIT ?').all(before, RETENTION_BATCH) as { pk: number }[]).map((r) => r.pk);
           for (const pk of pks) this.deleteByPk(pk);
           return pks.length;
         }).immediate(),

@@ -8,6 +8,7 @@ import { AppError } from '../../server/errors.js';
 import { SQLITE_MIGRATIONS } from '../../server/store/migrations/sqlite/index.js';
 import { openStore } from '../../server/store/open-store.js';
 import { sqliteFilename } from '../../server/store/sqlite-connection.js';
+import { SEARCH_CANDIDATES } from '../../server/store/sqlite-search.js';
 import { SqliteStore } from '../../server/store/sqlite-store.js';
 import { storeContract } from './store-contract.js';
 
@@ -95,6 +96,20 @@ describe('SQLite store specifics', () => {
     }
     await store.close();
     await expect(store.usageAll('2026-01')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+
+  it('ranks only the newest SEARCH_CANDIDATES matches of a very common word, and every match of a rare one', async () => {
+    const store = SqliteStore.open(freshFile());
+    const base = { owner: 'alice@example.com', tenant: 't', model: 'demo', tools: [], dataSources: [], locked: false };
+    await store.createConversation({ ...base, id: 'old', title: 'first', createdAt: '2025-01-01T00:00:00.000Z' });
+    await store.appendMessages('old', [{ id: 'o1', conversationId: 'old', role: 'user', text: 'quokka quokka quokka rarity', createdAt: '2025-01-01T00:00:01.000Z' }]);
+    await store.createConversation({ ...base, id: 'new', title: 'second', createdAt: '2025-02-01T00:00:00.000Z' });
+    await store.appendMessages('new', Array.from({ length: SEARCH_CANDIDATES }, (_, i) => ({
+      id: `n${i}`, conversationId: 'new', role: 'assistant' as const, text: `a long answer about many things, one quokka among them ${i}`, createdAt: '2025-02-01T00:00:01.000Z',
+    })));
+    expect((await store.searchConversations('alice@example.com', 'quokka', { limit: 10 })).map((h) => h.conversation.id)).toEqual(['new']);
+    expect((await store.searchConversations('alice@example.com', 'quokka rarity', { limit: 10 })).map((h) => h.conversation.id)).toEqual(['old']);
+    await store.close();
   });
 
   it('reads DATABASE_URL forms', async () => {
