@@ -7,6 +7,7 @@ import { DataSourceCatalog } from './data/catalog.js';
 import { ensureSampleData } from './data/sample-data.js';
 import { loadModelRegistry, type ModelRegistry } from './llm/model-registry.js';
 import { createTools } from './tools/index.js';
+import { BuiltinToolSource } from './tools/builtin-source.js';
 import { ToolRegistry } from './tools/registry.js';
 
 export interface Domain {
@@ -40,7 +41,7 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
   const policy = policyOverride ?? attempt(() => YamlAccessPolicy.load(env.ACCESS_CONFIG_FILE));
   if (problems.length > 0 || !models || !catalog || !policy) throw new ConfigError(problems);
 
-  const tools = new ToolRegistry(createTools(env, catalog, log), policy, {
+  const tools = new ToolRegistry([new BuiltinToolSource(createTools(env, catalog, log))], policy, {
     timeoutMs: env.TOOL_TIMEOUT_MS,
     maxResultChars: env.TOOL_RESULT_MAX_CHARS,
   });

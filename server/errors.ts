@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   TOOL_BAD_ARGUMENTS: { http: 400, text: 'The tool arguments are not valid.' },
   TOOL_UNKNOWN: { http: 404, text: 'No such tool is available in this chat.' },
   TOOL_FORBIDDEN: { http: 403, text: 'You are not allowed to use this tool or data source.' },
+  TOOL_UNAVAILABLE: { http: 503, text: 'The tool is temporarily unavailable.' },
   SELECTION_LOCKED: { http: 409, text: 'Tools and data sources are locked once the chat has started.' },
   RESUME_GAP: { http: 410, text: 'Some earlier events are no longer buffered; the conversation was re-sent.' },
   SHUTTING_DOWN: { http: 503, text: 'The server is restarting.' },

@@ -23,6 +23,7 @@ export function registerApiRoutes(app: TemplatedApp, ctx: AppContext): void {
         status: ready ? 'ready' : 'not-ready',
         models: ctx.models.readiness(),
         tools: ctx.tools.readiness(),
+        mcpServers: ctx.tools.serverStates(),
         websocket: !ctx.env.DISABLE_WEBSOCKET,
         uwsNative: ctx.uwsNative,
         testMode: ctx.env.TEST_MODE,
