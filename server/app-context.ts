@@ -5,6 +5,7 @@ import type { DataSourceCatalog } from './data/catalog.js';
 import type { ModelRegistry } from './llm/model-registry.js';
 import type { Redactor } from './logger.js';
 import type { SessionManager } from './sessions/session-manager.js';
+import type { GatewayClient } from './tools/mcp/mcp-config.js';
 import type { ToolRegistry } from './tools/registry.js';
 
 /** Everything the routers and the chat service share, wired once in app.ts. */
@@ -18,6 +19,8 @@ export interface AppContext {
   readonly tools: ToolRegistry;
   readonly catalog: DataSourceCatalog;
   readonly policy: AccessPolicy;
+  /** Clients that may use the /mcp gateway with a bearer token (config/mcp.yml). */
+  readonly gatewayClients: readonly GatewayClient[];
   readonly uwsNative: boolean;
   readonly startedAt: number;
   shuttingDown: boolean;

@@ -38,7 +38,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const log = options.logger ?? createLogger(env.LOG_LEVEL);
   const uwsNative = uwsIsNative();
   const domain = await loadDomain(env, options.env, log, options.policy);
-  const redactor = new Redactor([env.PROXY_SECRET, env.LLM_API_KEY, ...domain.models.secrets()]);
+  const redactor = new Redactor([env.PROXY_SECRET, env.LLM_API_KEY, ...domain.models.secrets(), ...domain.mcpSecrets]);
   const systemPrompt = loadSystemPrompt(env.SYSTEM_PROMPT_OVERRIDE, env.SYSTEM_PROMPT_FILE);
 
   const ctx: AppContext = {
@@ -50,6 +50,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     tools: domain.tools,
     catalog: domain.catalog,
     policy: domain.policy,
+    gatewayClients: domain.gatewayClients,
     uwsNative,
     startedAt: Date.now(),
     shuttingDown: false,

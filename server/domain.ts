@@ -8,6 +8,8 @@ import { ensureSampleData } from './data/sample-data.js';
 import { loadModelRegistry, type ModelRegistry } from './llm/model-registry.js';
 import { createTools } from './tools/index.js';
 import { BuiltinToolSource } from './tools/builtin-source.js';
+import { createMcpSources, type McpSetup } from './tools/mcp/index.js';
+import { mcpSecrets, type GatewayClient } from './tools/mcp/mcp-config.js';
 import { ToolRegistry } from './tools/registry.js';
 
 export interface Domain {
@@ -15,6 +17,10 @@ export interface Domain {
   tools: ToolRegistry;
   catalog: DataSourceCatalog;
   policy: AccessPolicy;
+  /** Values from mcp.yml (headers, env, tokens) the Redactor must remove. */
+  mcpSecrets: string[];
+  /** Who may call the /mcp gateway with a bearer token. */
+  gatewayClients: GatewayClient[];
   /** Work that must not delay listening: model pings, warm interpreters. */
   startBackground(ctx: AppContext): void;
 }
@@ -39,9 +45,10 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
   if (built && built.built.length > 0) log.info({ files: built.built, dir: env.DATA_DIR }, 'built sample data sources');
   const catalog = attempt(() => DataSourceCatalog.load(env.DATA_SOURCES_FILE, env.DATA_DIR));
   const policy = policyOverride ?? attempt(() => YamlAccessPolicy.load(env.ACCESS_CONFIG_FILE));
-  if (problems.length > 0 || !models || !catalog || !policy) throw new ConfigError(problems);
+  const mcp: McpSetup | undefined = attempt(() => createMcpSources(env, vars, log));
+  if (problems.length > 0 || !models || !catalog || !policy || !mcp) throw new ConfigError(problems);
 
-  const tools = new ToolRegistry([new BuiltinToolSource(createTools(env, catalog, log))], policy, {
+  const tools = new ToolRegistry([new BuiltinToolSource(createTools(env, catalog, log)), ...mcp.sources], policy, {
     timeoutMs: env.TOOL_TIMEOUT_MS,
     maxResultChars: env.TOOL_RESULT_MAX_CHARS,
   });
@@ -55,6 +62,8 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
     tools,
     catalog,
     policy,
+    mcpSecrets: mcpSecrets(mcp.config),
+    gatewayClients: mcp.config.gatewayClients,
     startBackground(ctx) {
       void models
         .checkAll({ timeoutMs: env.LLM_PING_TIMEOUT_MS, skip: env.DISABLE_LLM_CALLS })

@@ -134,6 +134,13 @@ export const envSchema = z.object({
   SQL_MAX_BYTES: int(256 * 1024, 1024, 64 * 1024 * 1024),
   SQL_MEMORY_MB: int(256, 64, 16_384),
   ACCESS_CONFIG_FILE: text('config/access.yml'),
+  // MCP
+  MCP_CONFIG_FILE: text('config/mcp.yml'),
+  MCP_STDIO_COMMANDS: text('node,npx'),
+  MCP_CONNECT_TIMEOUT_MS: int(10_000, 100, 600_000),
+  MCP_RECONNECT_MAX_MS: int(30_000, 100, 3_600_000),
+  MCP_PING_INTERVAL_MS: int(15_000, 100, 3_600_000),
+  MCP_GATEWAY_MAX_BODY_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
   // Files
   LOGS_DIR: text('logs'),
   DATA_DIR: text('data'),
