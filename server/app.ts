@@ -6,6 +6,7 @@ import { parseEnv } from './config/env.js';
 import { loadSystemPrompt } from './config/system-prompt.js';
 import { Redactor, createLogger } from './logger.js';
 import { registerApiRoutes, registerCatchAll } from './routers/api-router.js';
+import { registerMcpGateway } from './routers/mcp-gateway-router.js';
 import { registerPageRoutes } from './routers/page-router.js';
 import { SocketCounts, registerWebSocket } from './routers/ws-router.js';
 import { SessionManager } from './sessions/session-manager.js';
@@ -69,6 +70,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const app = uws.App();
   const counts = new SocketCounts();
   registerApiRoutes(app, ctx);
+  registerMcpGateway(app, ctx);
   registerPageRoutes(app, ctx);
   if (!env.DISABLE_WEBSOCKET) registerWebSocket(app, ctx, counts);
   registerCatchAll(app, ctx);

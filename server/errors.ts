@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: { http: 401, text: 'No identity: Galaxy Chat must be reached through the company proxy.' },
   BAD_PROXY_SECRET: { http: 401, text: 'The proxy secret is missing or wrong.' },
   UNTRUSTED_PEER: { http: 403, text: 'This address may not assert an identity.' },
+  GATEWAY_TOKEN: { http: 401, text: 'The MCP gateway needs a valid client token (Authorization: Bearer …).' },
   BAD_ORIGIN: { http: 403, text: 'This origin may not open a chat connection.' },
   FORBIDDEN: { http: 403, text: 'You are not allowed to do that.' },
   NOT_FOUND: { http: 404, text: 'Not found.' },
