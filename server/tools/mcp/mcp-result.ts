@@ -72,7 +72,13 @@ function tableView(structured: Record<string, unknown>): ToolUi | undefined {
 function recordsTable(records: unknown[]): ToolUi | undefined {
   if (records.length === 0 || !records.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r))) return undefined;
   const columns = [...new Set(records.flatMap((r) => Object.keys(r as object)))].slice(0, MAX_TABLE_COLUMNS);
-  const rows = (records as Record<string, unknown>[]).slice(0, MAX_TABLE_ROWS).map((r) => columns.map((c) => (isCell(r[c]) ? cellOf(r[c] as Cell) : JSON.stringify(r[c] ?? null))));
+  const rows = (records as Record<string, unknown>[]).slice(0, MAX_TABLE_ROWS).map((r) =>
+    columns.map((c) => {
+      const value = r[c] ?? null;
+      // Nested values are shown as JSON text: the table vocabulary has flat cells only.
+      return isCell(value) ? cellOf(value as Cell) : JSON.stringify(value).slice(0, 10_000);
+    }),
+  );
   if (columns.length === 0) return undefined;
   return { type: 'table', columns, rows, ...(records.length > MAX_TABLE_ROWS ? { truncated: true } : {}) };
 }
