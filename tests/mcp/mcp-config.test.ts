@@ -62,3 +62,15 @@ describe('config/mcp.yml', () => {
     expect(problemsOf({ servers: [{ id: 'a', transport: 'sse', url: 'https://h', shell: true }] })[0]).toContain('shell');
   });
 });
+
+describe('access grants by prefix', () => {
+  it('"server__*" grants every tool of that MCP server and nothing else', async () => {
+    const { YamlAccessPolicy } = await import('../../server/access/yaml-policy.js');
+    const policy = YamlAccessPolicy.fromDocument({ groups: { support: { match: ['*@example.com'], tools: ['basic_math', 'jira-google__*'] } } });
+    expect(policy.canUseTool('a@example.com', 'jira-google__search')).toBe(true);
+    expect(policy.canUseTool('a@example.com', 'basic_math')).toBe(true);
+    expect(policy.canUseTool('a@example.com', 'jira-other__search')).toBe(false);
+    expect(policy.canUseTool('a@example.com', 'sql_query')).toBe(false);
+    expect(policy.grantsFor('a@example.com').tools).toEqual(['basic_math', 'jira-google__*']);
+  });
+});
