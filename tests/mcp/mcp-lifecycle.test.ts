@@ -108,6 +108,28 @@ describe('timeouts and stop', () => {
   });
 });
 
+describe('tool list changes', () => {
+  it('follows notifications/tools/list_changed: a tool added on the server appears in new chats', async () => {
+    const before = await waitForServer(g, 'probe', 'connected');
+    const { client } = await g.open({ email: 'grow@example.com' });
+    g.upstream.enqueue(call('g1', 'probe__grow', {}), answer('Grown.'));
+    client.send({ type: 'send', text: 'grow' });
+    expect(await client.next('tool-result')).toMatchObject({ content: 'added grown' });
+    await client.next('message-end');
+    client.close();
+    const deadline = Date.now() + 5000;
+    let tools: string[] = [];
+    while (Date.now() < deadline && !tools.includes('probe__grown')) {
+      const { client: next, ready } = await g.open({ email: 'grow@example.com' });
+      tools = ready.tools.map((t: any) => t.name);
+      next.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(tools).toContain('probe__grown');
+    expect(JSON.parse((await g.get('/ready')).text).mcpServers.probe.tools).toBe(before.tools + 1);
+  });
+});
+
 describe('availability', () => {
   it('a server whose variables are unset is disabled with the reason', async () => {
     const ready = JSON.parse((await g.get('/ready')).text);
