@@ -22,7 +22,7 @@ export class ToolRegistry {
   constructor(
     sources: ToolSource[],
     private readonly policy: AccessPolicy,
-    readonly limits: ToolLimits,
+    private readonly limits: ToolLimits,
   ) {
     const seen = new Set<string>();
     for (const source of sources) {

@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +18,9 @@ let dir: string;
 let g: Galaxy;
 let httpChild: ChildProcess | undefined;
 let httpPort: number;
+// A broken "MCP server" that echoes the request's Authorization header in its error body.
+let echoServer: Server;
+const ECHOED_TOKEN = 'echoed-header-token-0123456789';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'galaxy-mcp-life-'));
@@ -23,6 +28,9 @@ beforeAll(async () => {
   process.env[GALAXY_PROBE_VAR] = 'must-not-leak';
   httpPort = await freePort();
   httpChild = await startEverything('streamableHttp', httpPort);
+  echoServer = createServer((req, res) => res.writeHead(500).end(`bad request with ${req.headers.authorization}`));
+  await new Promise<void>((resolve) => echoServer.listen(0, '127.0.0.1', resolve));
+  const echoPort = (echoServer.address() as AddressInfo).port;
   const file = writeMcpConfig(
     dir,
     [
@@ -41,6 +49,10 @@ beforeAll(async () => {
       '    transport: streamable-http',
       '    url: http://127.0.0.1:1/mcp',
       '    headers: { Authorization: "Bearer ${UNSET_MCP_TOKEN}" }',
+      '  - id: echoes',
+      '    transport: streamable-http',
+      `    url: http://127.0.0.1:${echoPort}/mcp`,
+      `    headers: { Authorization: "Bearer ${ECHOED_TOKEN}" }`,
       '',
     ].join('\n'),
   );
@@ -56,6 +68,7 @@ afterAll(async () => {
   delete process.env[GALAXY_PROBE_VAR];
   await g?.close();
   await stopChild(httpChild);
+  await new Promise((resolve) => echoServer?.close(resolve));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -134,6 +147,12 @@ describe('availability', () => {
   it('a server whose variables are unset is disabled with the reason', async () => {
     const ready = JSON.parse((await g.get('/ready')).text);
     expect(ready.mcpServers['needs-var']).toEqual({ status: 'disabled', reason: 'UNSET_MCP_TOKEN not set', tools: 0 });
+  });
+
+  it('never shows a configured secret that a failing server echoes back', async () => {
+    const down = await waitForServer(g, 'echoes', 'unavailable');
+    expect(down.reason).toContain('bad request with [REDACTED]');
+    expect(down.reason).not.toContain(ECHOED_TOKEN);
   });
 
   it('killing the server makes its tools unavailable with a reason; they come back when it does', async () => {

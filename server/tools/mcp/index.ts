@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Env } from '../../config/env.js';
-import { commandList, loadMcpConfig, type McpConfig } from './mcp-config.js';
+import { Redactor } from '../../logger.js';
+import { commandList, loadMcpConfig, mcpSecrets, type McpConfig } from './mcp-config.js';
 import { McpToolSource } from './mcp-source.js';
 
 export interface McpSetup {
@@ -15,7 +16,11 @@ export function createMcpSources(env: Readonly<Env>, vars: Record<string, string
     allowedCommands: commandList(env.MCP_STDIO_COMMANDS),
     defaultTimeoutMs: env.TOOL_TIMEOUT_MS,
   });
+  // Error texts from a server or its transport may echo a header or token: they are redacted before
+  // they reach the operator log, /ready or a tool error.
+  const redactor = new Redactor(mcpSecrets(config));
   const options = {
+    redact: (text: string) => redactor.redact(text),
     connectTimeoutMs: env.MCP_CONNECT_TIMEOUT_MS,
     reconnectMaxMs: env.MCP_RECONNECT_MAX_MS,
     pingIntervalMs: env.MCP_PING_INTERVAL_MS,

@@ -13,6 +13,8 @@ import { convertMcpResult } from './mcp-result.js';
 import { McpTool, type RemoteCaller } from './mcp-tool.js';
 
 export interface McpSourceOptions {
+  /** Removes this config's secrets from error texts. */
+  redact: (text: string) => string;
   connectTimeoutMs: number;
   reconnectMaxMs: number;
   pingIntervalMs: number;
@@ -98,7 +100,7 @@ export class McpToolSource implements ToolSource, RemoteCaller {
       if (err instanceof AppError || ctx.signal.aborted) throw err;
       // A transport failure may mean the server died: check now rather than at the next ping.
       if (!(err instanceof McpError)) void this.checkHealth(client);
-      throw new ToolError(`${this.id} failed: ${(err as Error).message}`.slice(0, 2000));
+      throw new ToolError(this.options.redact(`${this.id} failed: ${(err as Error).message}`).slice(0, 2000));
     }
   }
 
@@ -118,7 +120,7 @@ export class McpToolSource implements ToolSource, RemoteCaller {
     client.onclose = () => {
       if (this.client === client) this.lost('the connection closed');
     };
-    client.onerror = (err) => this.log.debug({ err }, 'MCP transport error');
+    client.onerror = (err) => this.log.debug({ err: { message: this.options.redact(err.message) } }, 'MCP transport error');
     try {
       await client.connect(this.transport(), { timeout: this.options.connectTimeoutMs });
       const tools = await listAllTools(client, this.options.connectTimeoutMs);
@@ -136,7 +138,7 @@ export class McpToolSource implements ToolSource, RemoteCaller {
       this.pingTimer.unref();
       this.log.info({ tools: this.list.length }, 'MCP server connected');
     } catch (err) {
-      this.log.warn({ err: { message: (err as Error).message } }, 'MCP server connection failed');
+      this.log.warn({ err: { message: this.options.redact((err as Error).message) } }, 'MCP server connection failed');
       await client.close().catch(() => {});
       this.lost((err as Error).message || 'connection failed');
     }
@@ -157,7 +159,7 @@ export class McpToolSource implements ToolSource, RemoteCaller {
     this.client = undefined;
     clearInterval(this.pingTimer);
     this.status = 'unavailable';
-    this.reason = reason.slice(0, 300);
+    this.reason = this.options.redact(reason).slice(0, 300);
     if (this.stopped) return;
     const delay = Math.min(FIRST_RETRY_MS * 2 ** this.failures, this.options.reconnectMaxMs);
     this.failures++;
@@ -186,7 +188,7 @@ export class McpToolSource implements ToolSource, RemoteCaller {
         ...(config.cwd ? { cwd: config.cwd } : {}),
         stderr: 'pipe',
       });
-      transport.stderr?.on('data', (chunk: Buffer) => this.log.debug({ stderr: chunk.toString('utf8').slice(0, 2000) }, 'MCP server stderr'));
+      transport.stderr?.on('data', (chunk: Buffer) => this.log.debug({ stderr: this.options.redact(chunk.toString('utf8').slice(0, 2000)) }, 'MCP server stderr'));
       return transport;
     }
     const requestInit = { headers: config.headers };
