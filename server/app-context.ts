@@ -9,6 +9,7 @@ import type { ModelRegistry } from './llm/model-registry.js';
 import type { Redactor } from './logger.js';
 import type { SessionManager } from './sessions/session-manager.js';
 import type { Store } from './store/store.js';
+import type { GatewayClient } from './tools/mcp/mcp-config.js';
 import type { ToolRegistry } from './tools/registry.js';
 
 /** Everything the routers and the chat service share, wired once in app.ts. */
@@ -25,6 +26,8 @@ export interface AppContext {
   readonly store: Store;
   /** Stored chats to reopen; absent with HISTORY_ENABLED=false. */
   readonly archive?: ConversationArchive;
+  /** Clients that may use the /mcp gateway with a bearer token (config/mcp.yml). */
+  readonly gatewayClients: readonly GatewayClient[];
   readonly uwsNative: boolean;
   /** Free space in LOGS_DIR and DATA_DIR, for /ready. */
   readonly disk: DiskMonitor;

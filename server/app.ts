@@ -7,6 +7,7 @@ import { loadSystemPrompt } from './config/system-prompt.js';
 import { Redactor, createLogger } from './logger.js';
 import { registerApiRoutes, registerCatchAll, registerWebSocketDisabled } from './routers/api-router.js';
 import { registerConversationRoutes } from './routers/conversations-router.js';
+import { registerMcpGateway } from './routers/mcp-gateway-router.js';
 import { registerPageRoutes } from './routers/page-router.js';
 import { SocketCounts, registerWebSocket } from './routers/ws-router.js';
 import { SessionManager } from './sessions/session-manager.js';
@@ -55,7 +56,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const log = options.logger ?? createLogger(env.LOG_LEVEL);
   const uwsNative = uwsIsNative();
   const domain = await loadDomain(env, options.env, log, options.policy);
-  const redactor = new Redactor([env.PROXY_SECRET, env.LLM_API_KEY, ...domain.models.secrets()]);
+  const redactor = new Redactor([env.PROXY_SECRET, env.LLM_API_KEY, ...domain.models.secrets(), ...domain.mcpSecrets]);
   const systemPrompt = loadSystemPrompt(env.SYSTEM_PROMPT_OVERRIDE, env.SYSTEM_PROMPT_FILE);
   const store = await openStore(env, log);
   // A failed write is said in the chat it belongs to, never swallowed (the log has the detail).
@@ -80,6 +81,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     policy: domain.policy,
     store,
     ...(env.HISTORY_ENABLED ? { archive: new StoreArchive(store) } : {}),
+    gatewayClients: domain.gatewayClients,
     uwsNative,
     disk: new DiskMonitor(
       [
@@ -120,6 +122,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const counts = new SocketCounts();
   registerApiRoutes(app, ctx);
   registerConversationRoutes(app, { store, identity: ctx, log });
+  registerMcpGateway(app, ctx);
   registerPageRoutes(app, ctx);
   registerMetricsRoute(app, ctx, metrics);
   if (env.DISABLE_WEBSOCKET) registerWebSocketDisabled(app, ctx);

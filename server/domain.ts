@@ -8,12 +8,19 @@ import { ensureSampleData } from './data/sample-data.js';
 import { loadModelRegistry, type ModelRegistry } from './llm/model-registry.js';
 import { createTools } from './tools/index.js';
 import { MeteredToolRegistry } from './metrics/metered.js';
+import { BuiltinToolSource } from './tools/builtin-source.js';
+import { createMcpSources, type McpSetup } from './tools/mcp/index.js';
+import { mcpSecrets, type GatewayClient } from './tools/mcp/mcp-config.js';
 
 export interface Domain {
   models: ModelRegistry;
   tools: MeteredToolRegistry;
   catalog: DataSourceCatalog;
   policy: AccessPolicy;
+  /** Values from mcp.yml (headers, env, tokens) the Redactor must remove. */
+  mcpSecrets: string[];
+  /** Who may call the /mcp gateway with a bearer token. */
+  gatewayClients: GatewayClient[];
   /** Work that must not delay listening: model pings, warm interpreters. */
   startBackground(ctx: AppContext): void;
 }
@@ -38,9 +45,10 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
   if (built && built.built.length > 0) log.info({ files: built.built, dir: env.DATA_DIR }, 'built sample data sources');
   const catalog = attempt(() => DataSourceCatalog.load(env.DATA_SOURCES_FILE, env.DATA_DIR));
   const policy = policyOverride ?? attempt(() => YamlAccessPolicy.load(env.ACCESS_CONFIG_FILE));
-  if (problems.length > 0 || !models || !catalog || !policy) throw new ConfigError(problems);
+  const mcp: McpSetup | undefined = attempt(() => createMcpSources(env, vars, log));
+  if (problems.length > 0 || !models || !catalog || !policy || !mcp) throw new ConfigError(problems);
 
-  const tools = new MeteredToolRegistry(createTools(env, catalog, log), policy, {
+  const tools = new MeteredToolRegistry([new BuiltinToolSource(createTools(env, catalog, log)), ...mcp.sources], policy, {
     timeoutMs: env.TOOL_TIMEOUT_MS,
     maxResultChars: env.TOOL_RESULT_MAX_CHARS,
   });
@@ -54,6 +62,8 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
     tools,
     catalog,
     policy,
+    mcpSecrets: mcpSecrets(mcp.config),
+    gatewayClients: mcp.config.gatewayClients,
     startBackground(ctx) {
       void models
         .checkAll({ timeoutMs: env.LLM_PING_TIMEOUT_MS, skip: !env.LLM_STARTUP_CHECK })

@@ -6,7 +6,8 @@ import type { AccessPolicy } from './policy.js';
 
 /**
  * The default AccessPolicy, read from ACCESS_CONFIG_FILE (config/access.yml). Groups match users by
- * email pattern and grant lists of models, tools and data sources ("*" = all). A user gets the
+ * email pattern and grant lists of models, tools and data sources ("*" = all; "prefix*" = every name starting with
+ * prefix, e.g. "jira-google__*" for every tool of that MCP server). A user gets the
  * union of every matching group; a user no group matches gets nothing. The file is validated once,
  * failing with every problem listed; after that, answers are pure lookups.
  */
@@ -38,6 +39,8 @@ const documentSchema = z.strictObject({ groups: z.record(z.string(), z.unknown()
 interface Grant {
   readonly all: boolean;
   readonly names: ReadonlySet<string>;
+  /** From entries ending in "*" (e.g. "jira-google__*": every tool of that MCP server). */
+  readonly prefixes: readonly string[];
 }
 
 interface Group {
@@ -102,7 +105,7 @@ export class YamlAccessPolicy implements AccessPolicy {
   grantsFor(user: string): UserGrants {
     const groups = this.matching(user);
     const union = (pick: (g: Group) => Grant): string[] =>
-      groups.some((g) => pick(g).all) ? [ALL] : [...new Set(groups.flatMap((g) => [...pick(g).names]))].sort();
+      groups.some((g) => pick(g).all) ? [ALL] : [...new Set(groups.flatMap((g) => [...pick(g).names, ...pick(g).prefixes.map((p) => p + ALL)]))].sort();
     return {
       groups: groups.map((g) => g.name),
       models: union((g) => g.models),
@@ -117,9 +120,10 @@ export class YamlAccessPolicy implements AccessPolicy {
 }
 
 function grant(names: string[]): Grant {
-  return { all: names.includes(ALL), names: new Set(names.filter((n) => n !== ALL)) };
+  const prefixes = names.filter((n) => n !== ALL && n.endsWith(ALL)).map((n) => n.slice(0, -1));
+  return { all: names.includes(ALL), names: new Set(names.filter((n) => !n.endsWith(ALL))), prefixes };
 }
 
 function allows(grant: Grant, name: string): boolean {
-  return grant.all || grant.names.has(name);
+  return grant.all || grant.names.has(name) || grant.prefixes.some((p) => name.startsWith(p));
 }

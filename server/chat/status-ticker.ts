@@ -6,6 +6,8 @@ import type { Session } from '../sessions/session.js';
  */
 export class StatusTicker {
   private timer: NodeJS.Timeout | undefined;
+  /** The latest progress a running tool reported; shown on the next tick. */
+  private detail: string | undefined;
 
   constructor(
     private readonly session: Pick<Session, 'record'>,
@@ -17,13 +19,19 @@ export class StatusTicker {
     const since = Date.now();
     this.timer = setInterval(() => {
       const elapsedMs = Date.now() - since;
-      const text = `${label} ${Math.round(elapsedMs / 1000)} s`;
+      const text = `${label} ${Math.round(elapsedMs / 1000)} s${this.detail ? ` — ${this.detail}` : ''}`;
       this.session.record(tool ? { kind: 'status', text, elapsedMs, tool } : { kind: 'status', text, elapsedMs });
     }, this.intervalMs);
+  }
+
+  /** A tool's progress report; capped so a chatty tool cannot flood the status line. */
+  progress(text: string): void {
+    this.detail = text.slice(0, 200);
   }
 
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.detail = undefined;
   }
 }

@@ -55,6 +55,7 @@ export async function runToolCalls(
     dataSources,
     signal,
     log: deps.log.child({ sessionId: session.id }),
+    progress: (text: string) => status.progress(text),
   };
   const outcomes = await Promise.all(
     calls.map((call) => deps.tools.execute(call.function.name, call.function.arguments, session.tools, { ...ctx, log: ctx.log.child({ tool: call.function.name }) })),

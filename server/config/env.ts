@@ -158,6 +158,13 @@ export const envSchema = z.object({
   METRICS_TOKEN: optionalText,
   METRICS_PORT: int(0, 0, 65535),
   METRICS_HOST: text('127.0.0.1'),
+  // MCP
+  MCP_CONFIG_FILE: text('config/mcp.yml'),
+  MCP_STDIO_COMMANDS: text('node,npx'),
+  MCP_CONNECT_TIMEOUT_MS: int(10_000, 100, 600_000),
+  MCP_RECONNECT_MAX_MS: int(30_000, 100, 3_600_000),
+  MCP_PING_INTERVAL_MS: int(15_000, 100, 3_600_000),
+  MCP_GATEWAY_MAX_BODY_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
   // Files
   LOGS_DIR: text('logs'),
   LOGS_RETENTION_DAYS: int(0, 0, 36_500),

@@ -19,6 +19,11 @@ export interface ModelInfo {
 export interface ToolInfo {
   name: string;
   description: string;
+  /** The MCP server offering it; absent for built-in tools. */
+  server?: string;
+  /** False while its MCP server is down (then `reason` says why). */
+  available?: boolean;
+  reason?: string;
 }
 
 export interface DataSourceInfo {

@@ -23,6 +23,7 @@ export function readinessReport(ctx: AppContext): ReadinessReport {
       problems,
       models: ctx.models.readiness(),
       tools: ctx.tools.readiness(),
+      mcpServers: ctx.tools.serverStates(),
       websocket: !ctx.env.DISABLE_WEBSOCKET,
       uwsNative: ctx.uwsNative,
       testMode: ctx.env.TEST_MODE,

@@ -1,79 +1,140 @@
 import type { AccessPolicy } from '../access/policy.js';
 import type { ToolSpec } from '../llm/types.js';
 import type { ToolInfo } from '../protocol/server-events.js';
-import type { Tool, ToolContext, ToolLimits, ToolOutcome } from './tool.js';
+import { runGuarded } from './guard.js';
+import { toolSpec, type ToolContext, type ToolDefinition, type ToolLimits, type ToolOutcome } from './tool.js';
+import type { SourceState, ToolSource } from './tool-source.js';
+
+interface Found {
+  tool: ToolDefinition;
+  source: ToolSource;
+}
 
 /**
- * The tools this server offers. Adding a tool is one new file in server/tools/ plus one line in
- * server/tools/index.ts. The registry is where selection and access are enforced on every call:
- * a tool that is not selected for the session is refused exactly like an unknown one.
+ * The tools this server offers, gathered from its sources (the built-in tools and one source per MCP
+ * server). Sources may connect late, fail and change their lists, so every lookup asks them afresh.
+ * The registry is where selection and access are enforced on every call: a tool that is not
+ * selected for the session is refused exactly like an unknown one.
  */
 export class ToolRegistry {
-  private readonly tools = new Map<string, Tool>();
+  private readonly sources: ToolSource[] = [];
 
   constructor(
-    tools: Tool[],
+    sources: ToolSource[],
     private readonly policy: AccessPolicy,
     private readonly limits: ToolLimits,
   ) {
-    for (const tool of tools) {
-      if (this.tools.has(tool.name)) throw new Error(`Duplicate tool name: ${tool.name}`);
-      this.tools.set(tool.name, tool);
+    const seen = new Set<string>();
+    for (const source of sources) {
+      if (seen.has(source.id)) throw new Error(`Duplicate tool source: ${source.id}`);
+      seen.add(source.id);
+      this.sources.push(source);
+    }
+    const names = new Set<string>();
+    for (const tool of sources.flatMap((s) => s.tools())) {
+      if (names.has(tool.name)) throw new Error(`Duplicate tool name: ${tool.name}`);
+      names.add(tool.name);
     }
   }
 
   get names(): string[] {
-    return [...this.tools.keys()];
+    return this.sources.flatMap((s) => s.tools().map((t) => t.name));
   }
 
   has(name: string): boolean {
-    return this.tools.has(name);
+    return this.find(name) !== undefined;
   }
 
-  /** Tools this user may select. */
-  listFor(user: string): ToolInfo[] {
-    return [...this.tools.values()]
-      .filter((t) => this.policy.canUseTool(user, t.name))
-      .map((t) => ({ name: t.name, description: t.description }));
-  }
-
-  /** OpenAI tool specs for the tools selected in a session (and still permitted). */
-  specsFor(user: string, selected: readonly string[]): ToolSpec[] {
-    return selected
-      .filter((name) => this.tools.has(name) && this.policy.canUseTool(user, name))
-      .map((name) => this.tools.get(name)!.spec());
-  }
-
-  async execute(name: string, rawArgs: string, selected: readonly string[], ctx: ToolContext): Promise<ToolOutcome> {
-    const tool = this.tools.get(name);
-    if (!tool || !selected.includes(name)) {
-      return { ok: false, code: 'TOOL_UNKNOWN', message: `No tool named "${name.slice(0, 100)}" is available in this chat.`, durationMs: 0 };
+  /** The tool of that name and its source; the first source wins if a remote list ever collides. */
+  find(name: string): Found | undefined {
+    for (const source of this.sources) {
+      const tool = source.tools().find((t) => t.name === name);
+      if (tool) return { tool, source };
     }
+    return undefined;
+  }
+
+  /** Tools this user may select, with the MCP server and its state when it is down. */
+  listFor(user: string): ToolInfo[] {
+    const out: ToolInfo[] = [];
+    for (const source of this.sources) {
+      for (const tool of source.tools()) {
+        if (!this.policy.canUseTool(user, tool.name)) continue;
+        const info: ToolInfo = { name: tool.name, description: tool.description };
+        if (tool.server) info.server = tool.server;
+        if (!source.available()) {
+          info.available = false;
+          info.reason = source.state().reason ?? 'unavailable';
+        }
+        out.push(info);
+      }
+    }
+    return out;
+  }
+
+  /** OpenAI tool specs for the tools selected in a session, still permitted, and currently reachable. */
+  specsFor(user: string, selected: readonly string[]): ToolSpec[] {
+    const specs: ToolSpec[] = [];
+    for (const name of selected) {
+      const found = this.find(name);
+      if (found && found.source.available() && this.policy.canUseTool(user, name)) specs.push(toolSpec(found.tool));
+    }
+    return specs;
+  }
+
+  /** Runs a tool for a chat: `selected` is the session's locked selection. */
+  async execute(name: string, rawArgs: string, selected: readonly string[], ctx: ToolContext): Promise<ToolOutcome> {
+    if (!selected.includes(name)) return unknownTool(name);
+    return this.executePermitted(name, rawArgs, ctx);
+  }
+
+  /** Runs a tool after re-checking access now (used by chats and by the /mcp gateway). */
+  async executePermitted(name: string, rawArgs: string, ctx: ToolContext): Promise<ToolOutcome> {
+    const found = this.find(name);
+    if (!found) return unknownTool(name);
     if (!this.policy.canUseTool(ctx.user, name)) {
       ctx.log.warn({ tool: name }, 'tool call denied by access policy');
       return { ok: false, code: 'TOOL_FORBIDDEN', message: `You are not allowed to use ${name}.`, durationMs: 0 };
     }
-    return tool.execute(rawArgs, ctx, this.limits);
+    if (!found.source.available()) {
+      const reason = found.source.state().reason ?? 'its server is not reachable';
+      return { ok: false, code: 'TOOL_UNAVAILABLE', message: `${name} is unavailable: ${reason}.`, durationMs: 0 };
+    }
+    return runGuarded(found.tool, rawArgs, ctx, this.limits);
+  }
+
+  /** The definitions this user may use now (the gateway lists these). */
+  definitionsFor(user: string): ToolDefinition[] {
+    return this.sources
+      .filter((s) => s.available())
+      .flatMap((s) => s.tools())
+      .filter((t) => this.policy.canUseTool(user, t.name));
   }
 
   async start(): Promise<void> {
-    await Promise.all([...this.tools.values()].map((t) => t.start()));
+    await Promise.all(this.sources.map((s) => s.start()));
   }
 
   async disposeSession(sessionId: string): Promise<void> {
-    await Promise.allSettled([...this.tools.values()].map((t) => t.disposeSession(sessionId)));
+    await Promise.allSettled(this.sources.map((s) => s.disposeSession(sessionId)));
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.tools.values()].map((t) => t.stop()));
+    await Promise.allSettled(this.sources.map((s) => s.stop()));
   }
 
   readiness(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const tool of this.tools.values()) {
-      const r = tool.readiness();
-      if (r) out[tool.name] = r;
-    }
+    return Object.assign({}, ...this.sources.map((s) => s.readiness())) as Record<string, unknown>;
+  }
+
+  /** Each MCP server's state, for /ready. */
+  serverStates(): Record<string, SourceState> {
+    const out: Record<string, SourceState> = {};
+    for (const source of this.sources) if (source.id !== 'builtin') out[source.id] = source.state();
     return out;
   }
+}
+
+function unknownTool(name: string): ToolOutcome {
+  return { ok: false, code: 'TOOL_UNKNOWN', message: `No tool named "${name.slice(0, 100)}" is available in this chat.`, durationMs: 0 };
 }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { AppError, toAppError, type ErrorCode } from '../errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
 import type { ToolSpec } from '../llm/types.js';
-import { toolUi, type ToolUi } from './ui.js';
+import { runGuarded } from './guard.js';
+import type { ToolUi } from './ui.js';
 
 /** What a tool sees of the world: never the socket, only who asks, for which session, and a signal. */
 export interface ToolContext {
@@ -33,16 +34,47 @@ export interface ToolLimits {
   maxResultChars: number;
 }
 
+export type ArgumentCheck = { ok: true; value: unknown } | { ok: false; message: string };
+
 /**
- * A tool the model can call. Subclasses declare a zod input schema and implement `run`; `execute`
- * owns everything that must hold for every tool: argument parsing, the hard timeout, the result
- * cap, and turning every failure into a tool error that the model and the page both see.
+ * What the registry and the guard need of any tool, built-in or remote: a name, a description, JSON
+ * schema parameters for the model, a way to check arguments, and `invoke`. Nothing here enforces
+ * anything: the guard (guard.ts) does, identically for every tool.
  */
-export abstract class Tool<Schema extends z.ZodObject = z.ZodObject> {
+export interface ToolDefinition {
+  readonly name: string;
+  readonly description: string;
+  /** JSON schema of the arguments object, as sent to the model. */
+  readonly parameters: Record<string, unknown>;
+  /** Per-tool timeout; the registry's default applies when undefined. */
+  readonly timeoutMs: number | undefined;
+  /** The MCP server offering it; undefined for built-in tools. */
+  readonly server?: string;
+  checkArguments(args: unknown): ArgumentCheck;
+  /** Does the work. Only the guard calls it, with checked arguments and a signal bound to the timeout. */
+  invoke(input: unknown, ctx: ToolContext): Promise<ToolResult>;
+}
+
+const specCache = new WeakMap<ToolDefinition, ToolSpec>();
+
+/** The OpenAI tool schema of a definition, built once (it is sent on every model call). */
+export function toolSpec(tool: ToolDefinition): ToolSpec {
+  let spec = specCache.get(tool);
+  if (!spec) {
+    spec = { type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.parameters } };
+    specCache.set(tool, spec);
+  }
+  return spec;
+}
+
+/**
+ * A built-in tool: subclasses declare a zod input schema and implement `run`. The JSON schema for the
+ * model is derived from the zod schema; the guard checks arguments with the same zod schema.
+ */
+export abstract class Tool<Schema extends z.ZodObject = z.ZodObject> implements ToolDefinition {
   abstract readonly name: string;
   abstract readonly description: string;
   abstract readonly inputSchema: Schema;
-  /** Per-tool timeout; the registry's default applies when undefined. */
   readonly timeoutMs: number | undefined = undefined;
 
   protected abstract run(input: z.infer<Schema>, ctx: ToolContext): Promise<ToolResult>;
@@ -58,72 +90,34 @@ export abstract class Tool<Schema extends z.ZodObject = z.ZodObject> {
     return undefined;
   }
 
-  private cachedSpec: ToolSpec | undefined;
+  private cachedParameters: Record<string, unknown> | undefined;
 
-  /** The OpenAI tool schema, derived from the zod schema once (it is sent on every model call). */
-  spec(): ToolSpec {
-    if (!this.cachedSpec) {
+  get parameters(): Record<string, unknown> {
+    if (!this.cachedParameters) {
       const parameters = z.toJSONSchema(this.inputSchema, { target: 'draft-7' }) as Record<string, unknown>;
       delete parameters.$schema;
-      this.cachedSpec = { type: 'function', function: { name: this.name, description: this.description, parameters } };
+      this.cachedParameters = parameters;
     }
-    return this.cachedSpec;
+    return this.cachedParameters;
   }
 
-  async execute(rawArgs: string, ctx: ToolContext, limits: ToolLimits): Promise<ToolOutcome> {
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
-    const fail = (code: ErrorCode, message: string): ToolOutcome => ({ ok: false, code, message, durationMs: elapsed() });
-
-    let json: unknown;
-    try {
-      json = rawArgs.trim() === '' ? {} : JSON.parse(rawArgs);
-    } catch {
-      return fail('TOOL_BAD_ARGUMENTS', 'Arguments are not valid JSON.');
-    }
-    const parsed = this.inputSchema.safeParse(json);
-    if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ');
-      return fail('TOOL_BAD_ARGUMENTS', `Invalid arguments: ${detail}`);
-    }
-
-    const timeoutMs = this.timeoutMs ?? limits.timeoutMs;
-    const controller = new AbortController();
-    const onOuterAbort = () => controller.abort(ctx.signal.reason);
-    if (ctx.signal.aborted) return fail('TOOL_FAILED', 'Stopped before it started.');
-    ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    // The race guarantees `execute` returns at the deadline even if `run` ignores its signal.
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new AppError('TOOL_TIMEOUT', `${this.name} was stopped after ${timeoutMs} ms.`);
-        controller.abort(err);
-        reject(err);
-      }, timeoutMs);
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-    });
-    try {
-      const result = await Promise.race([this.run(parsed.data, { ...ctx, signal: controller.signal }), deadline]);
-      return this.finish(result, limits.maxResultChars, elapsed());
-    } catch (err) {
-      if (err instanceof AppError) return fail(err.code, err.message);
-      if (controller.signal.aborted) return fail('TOOL_FAILED', 'Stopped.');
-      const appErr = toAppError(err, 'TOOL_FAILED');
-      ctx.log.warn({ err, tool: this.name }, 'tool failed');
-      return fail(appErr.code, err instanceof Error ? err.message : appErr.message);
-    } finally {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onOuterAbort);
-    }
+  spec(): ToolSpec {
+    return toolSpec(this);
   }
 
-  private finish(result: ToolResult, maxChars: number, durationMs: number): ToolOutcome {
-    let content = String(result.content ?? '');
-    if (content.length > maxChars) content = `${content.slice(0, maxChars)}\n[truncated: result exceeded ${maxChars} characters]`;
-    if (result.ui === undefined) return { ok: true, content, durationMs };
-    const ui = toolUi.safeParse(result.ui);
-    // An invalid ui is dropped, not fatal: the model still gets the text.
-    return ui.success ? { ok: true, content, ui: ui.data, durationMs } : { ok: true, content, durationMs };
+  checkArguments(args: unknown): ArgumentCheck {
+    const parsed = this.inputSchema.safeParse(args);
+    if (parsed.success) return { ok: true, value: parsed.data };
+    return { ok: false, message: parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ') };
+  }
+
+  invoke(input: unknown, ctx: ToolContext): Promise<ToolResult> {
+    return this.run(input as z.infer<Schema>, ctx);
+  }
+
+  /** Runs the tool through the guard, exactly as the registry does. */
+  execute(rawArgs: string, ctx: ToolContext, limits: ToolLimits): Promise<ToolOutcome> {
+    return runGuarded(this, rawArgs, ctx, limits);
   }
 }
 

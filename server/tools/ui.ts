@@ -38,6 +38,33 @@ export const codeUi = z.strictObject({
   output: z.string().max(200_000).optional(),
 });
 
-export const toolUi = z.discriminatedUnion('type', [tableUi, chartUi, buttonsUi, codeUi]);
+/** Decoded bytes an image may have; its base64 data: URL is about a third longer. */
+export const MAX_IMAGE_BYTES = 1024 * 1024;
+export const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] as const;
+// Raster types only: an SVG data: URL can carry script, so it is never accepted.
+const IMAGE_DATA_URL = /^data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+={0,2}$/;
+
+export const imageUi = z.strictObject({
+  type: z.literal('image'),
+  src: z.string().max(Math.ceil(MAX_IMAGE_BYTES / 3) * 4 + 40).regex(IMAGE_DATA_URL, 'must be a base64 data: URL of a png, jpeg, gif or webp image'),
+  alt: z.string().max(500).optional(),
+});
+
+/** Only http(s) links are rendered as links: other schemes (javascript:, file:) never become an href. */
+export const linksUi = z.strictObject({
+  type: z.literal('links'),
+  links: z
+    .array(
+      z.strictObject({
+        url: z.url({ protocol: /^https?$/ }).max(2000),
+        title: z.string().max(300).optional(),
+        description: z.string().max(1000).optional(),
+      }),
+    )
+    .min(1)
+    .max(50),
+});
+
+export const toolUi = z.discriminatedUnion('type', [tableUi, chartUi, buttonsUi, codeUi, imageUi, linksUi]);
 
 export type ToolUi = z.infer<typeof toolUi>;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
 import { connect, type ConnectOptions, type TestClient } from './ws-client.js';
@@ -35,6 +36,8 @@ export interface GalaxyOptions {
   fakeModelLines?: string[];
   /** Reuse this folder (logs, history database) — a restart of an earlier server. */
   dir?: string;
+  /** Capture operator logs (e.g. audit lines) instead of the silent default. */
+  logger?: Logger;
 }
 
 export async function startGalaxy(options: GalaxyOptions = {}): Promise<Galaxy> {
@@ -77,7 +80,7 @@ export async function startGalaxy(options: GalaxyOptions = {}): Promise<Galaxy> 
     env.ACCESS_CONFIG_FILE = join(dir, 'access.yml');
     writeFileSync(env.ACCESS_CONFIG_FILE, options.accessYaml);
   }
-  const server = await startServer({ env });
+  const server = await startServer(options.logger ? { env, logger: options.logger } : { env });
   const httpUrl = `http://127.0.0.1:${server.port}`;
   const wsUrl = `ws://127.0.0.1:${server.port}/ws`;
   const galaxy: Galaxy = {

@@ -1,10 +1,12 @@
 import { renderButtons } from './buttons.js';
 import { renderChart } from './chart.js';
 import { renderCode } from './code.js';
+import { renderImage } from './image.js';
+import { renderLinks } from './links.js';
 import { renderTable } from './table.js';
 import { element } from '../util/dom.js';
 
-const RENDERERS = { table: renderTable, chart: renderChart, buttons: renderButtons, code: renderCode };
+const RENDERERS = { table: renderTable, chart: renderChart, buttons: renderButtons, code: renderCode, image: renderImage, links: renderLinks };
 
 /**
  * Renders a tool's `ui` into `host`. Returns a cleanup function (charts own a canvas context).

@@ -1,0 +1,14 @@
+import { element } from '../util/dom.js';
+
+/** Links a tool returned; only http(s) URLs become links, anything else is dropped. */
+export function renderLinks(host, ui) {
+  const items = (ui.links ?? [])
+    .filter((link) => /^https?:\/\//i.test(link.url ?? ''))
+    .map((link) =>
+      element('li', {}, [
+        element('a', { text: link.title || link.url, attrs: { href: link.url, target: '_blank', rel: 'noopener noreferrer nofollow' } }),
+        ...(link.description ? [element('span', { className: 'muted', text: ` — ${link.description}` })] : []),
+      ]),
+    );
+  if (items.length > 0) host.append(element('ul', { className: 'tool-links' }, items));
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../server/config/env.js';
+import { mcpSecrets, parseMcpConfig } from '../../server/tools/mcp/mcp-config.js';
+
+const options = { vars: { JIRA_TOKEN: 'jira-secret-token-0123456789', HOST: 'jira.internal' }, allowedCommands: ['node', 'npx'], defaultTimeoutMs: 30_000 };
+
+function problemsOf(document: unknown): string[] {
+  try {
+    parseMcpConfig(document, options, 'mcp.yml');
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('config/mcp.yml', () => {
+  it('fills ${VAR}s, applies defaults and collects secrets for the Redactor', () => {
+    const config = parseMcpConfig(
+      {
+        servers: [
+          { id: 'jira-google', transport: 'streamable-http', url: 'https://${HOST}/mcp', headers: { Authorization: 'Bearer ${JIRA_TOKEN}' } },
+          { id: 'files', transport: 'stdio', command: 'npx', args: ['-y', 'pkg', '${MISSING:-/srv}'], env: { KEY: 'child-only-key-abcdef' }, timeout_ms: 5000, tools: ['read_file'] },
+        ],
+        gateway: { clients: [{ name: 'claude-code', token: 'gateway-token-abcdef123456' }] },
+      },
+      options,
+    );
+    expect(config.servers[0]).toEqual({
+      id: 'jira-google',
+      transport: 'streamable-http',
+      url: 'https://jira.internal/mcp',
+      headers: { Authorization: 'Bearer jira-secret-token-0123456789' },
+      timeoutMs: 30_000,
+      allowedTools: ['*'],
+    });
+    expect(config.servers[1]).toMatchObject({ command: 'npx', args: ['-y', 'pkg', '/srv'], env: { KEY: 'child-only-key-abcdef' }, timeoutMs: 5000, allowedTools: ['read_file'] });
+    const secrets = mcpSecrets(config);
+    expect(secrets).toEqual(expect.arrayContaining(['Bearer jira-secret-token-0123456789', 'jira-secret-token-0123456789', 'child-only-key-abcdef', 'gateway-token-abcdef123456']));
+  });
+
+  it('disables a server whose variables are unset instead of failing the boot', () => {
+    const config = parseMcpConfig({ servers: [{ id: 'x', transport: 'sse', url: 'https://h/sse', headers: { Authorization: 'Bearer ${NOPE}' } }] }, options);
+    expect(config.servers[0]!.disabledReason).toBe('NOPE not set');
+  });
+
+  it('lists every problem: bad ids, duplicates, commands not allowed, bad URLs, unknown keys', () => {
+    expect(
+      problemsOf({
+        servers: [
+          { id: 'ok', transport: 'stdio', command: 'bash', args: ['-c', 'x'] },
+          { id: 'ok', transport: 'sse', url: 'ftp://host/sse' },
+        ],
+      }),
+    ).toEqual([
+      'mcp.yml: servers[0] (ok): command "bash" is not allowed (MCP_STDIO_COMMANDS allows: node, npx)',
+      'mcp.yml: servers[1] (ok): id is used more than once',
+      'mcp.yml: servers[1] (ok): url "ftp://host/sse" is not an http(s) URL',
+    ]);
+    expect(problemsOf({ servers: [{ id: 'Bad__Id', transport: 'sse', url: 'https://h' }] })[0]).toContain('servers.0.id');
+    expect(problemsOf({ servers: [{ id: 'a', transport: 'websocket', url: 'https://h' }] })[0]).toContain('servers.0');
+    expect(problemsOf({ servers: [{ id: 'a', transport: 'sse', url: 'https://h', shell: true }] })[0]).toContain('shell');
+  });
+});
+
+describe('access grants by prefix', () => {
+  it('"server__*" grants every tool of that MCP server and nothing else', async () => {
+    const { YamlAccessPolicy } = await import('../../server/access/yaml-policy.js');
+    const policy = YamlAccessPolicy.fromDocument({ groups: { support: { match: ['*@example.com'], tools: ['basic_math', 'jira-google__*'] } } });
+    expect(policy.canUseTool('a@example.com', 'jira-google__search')).toBe(true);
+    expect(policy.canUseTool('a@example.com', 'basic_math')).toBe(true);
+    expect(policy.canUseTool('a@example.com', 'jira-other__search')).toBe(false);
+    expect(policy.canUseTool('a@example.com', 'sql_query')).toBe(false);
+    expect(policy.grantsFor('a@example.com').tools).toEqual(['basic_math', 'jira-google__*']);
+  });
+});
