@@ -11,7 +11,7 @@ const MAX_TERMS = 12;
  * user (500,000 messages) would blow the 50 ms budget. Only the newest this-many matching messages,
  * and as many of the newest matching titles, are ranked; rarer words are ranked in full.
  */
-export const SEARCH_CANDIDATES = 2000;
+export const SEARCH_CANDIDATES = 500;
 
 /**
  * Turns what a person typed into a safe FTS5 query: words only, each quoted (so FTS operators and
