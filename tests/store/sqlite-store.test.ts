@@ -8,7 +8,7 @@ import { AppError } from '../../server/errors.js';
 import { SQLITE_MIGRATIONS } from '../../server/store/migrations/sqlite/index.js';
 import { openStore } from '../../server/store/open-store.js';
 import { sqliteFilename } from '../../server/store/sqlite-connection.js';
-import { SEARCH_CANDIDATES } from '../../server/store/sqlite-search.js';
+import { SEARCH_CANDIDATES, snippetOf } from '../../server/store/sqlite-search.js';
 import { SqliteStore } from '../../server/store/sqlite-store.js';
 import { storeContract } from './store-contract.js';
 
@@ -110,6 +110,14 @@ describe('SQLite store specifics', () => {
     expect((await store.searchConversations('alice@example.com', 'quokka', { limit: 10 })).map((h) => h.conversation.id)).toEqual(['new']);
     expect((await store.searchConversations('alice@example.com', 'quokka rarity', { limit: 10 })).map((h) => h.conversation.id)).toEqual(['old']);
     await store.close();
+  });
+
+  it('cuts a snippet of about 12 words around the first matching word, accents and case folded', () => {
+    const words = Array.from({ length: 30 }, (_, i) => `w${i}`);
+    words[15] = 'Café,';
+    expect(snippetOf(words.join(' '), ['cafe'])).toBe('…w11 w12 w13 w14 Café, w16 w17 w18 w19 w20 w21 w22…');
+    expect(snippetOf('short café text', ['CAFE'])).toBe('short café text');
+    expect(snippetOf('no match here', ['zzz'])).toBe('no match here');
   });
 
   it('reads DATABASE_URL forms', async () => {
