@@ -66,6 +66,18 @@ const origins = z
     return valid;
   });
 
+/** The address users reach Galaxy at, e.g. https://chat.example.com (origin only, no path). */
+const publicUrl = z
+  .string()
+  .optional()
+  .transform((v, ctx): URL | undefined => {
+    if (v === undefined || v.trim() === '') return undefined;
+    const url = URL.canParse(v.trim()) ? new URL(v.trim()) : null;
+    if (url && (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === v.trim().replace(/\/$/, '')) return url;
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a URL like https://chat.example.com (scheme and host, no path)` });
+    return z.NEVER;
+  });
+
 export const envSchema = z.object({
   // Server
   PORT: int(8000, 0, 65535),
@@ -74,6 +86,7 @@ export const envSchema = z.object({
   NODE_ENV: text('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   STATIC_DIR: text('static'),
+  MAX_URL_CHARS: int(2048, 64, 65_536),
   // Models and prompts
   LLM_CONFIG_FILE: text('config/llms.yml'),
   LLM_BASE_URL: optionalText,
@@ -93,6 +106,7 @@ export const envSchema = z.object({
   PROXY_SECRET: optionalText,
   PROXY_SECRET_HEADER: text('x-proxy-secret').transform((s) => s.toLowerCase()),
   ALLOWED_ORIGINS: origins,
+  PUBLIC_URL: publicUrl,
   // WebSocket and abuse limits
   DISABLE_WEBSOCKET: bool(false),
   WS_MAX_FRAME_BYTES: int(64 * 1024, 1024, 16 * 1024 * 1024),

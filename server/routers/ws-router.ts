@@ -97,7 +97,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: So
       } catch (err) {
         return refuse(err instanceof AppError ? err : new AppError('BAD_REQUEST'));
       }
-      if (!originAllowed(request, env.ALLOWED_ORIGINS, ipInCidrs(request.peer, env.TRUSTED_PROXIES))) return refuse(new AppError('BAD_ORIGIN'));
+      if (!originAllowed(request, env.ALLOWED_ORIGINS, ipInCidrs(request.peer, env.TRUSTED_PROXIES), env.PUBLIC_URL?.origin)) return refuse(new AppError('BAD_ORIGIN'));
       if ((counts.byUser.get(user) ?? 0) >= env.WS_MAX_CONNECTIONS_PER_USER || (counts.byPeer.get(request.peer) ?? 0) >= env.WS_MAX_CONNECTIONS_PER_IP) {
         return refuse(new AppError('TOO_MANY_CONNECTIONS'));
       }
