@@ -119,6 +119,7 @@ export const envSchema = z.object({
   SESSION_TAKEOVER: z.enum(['takeover', 'reject']).optional().default('takeover'),
   MESSAGE_RATE_PER_S: int(5, 1, 1000),
   MESSAGE_BURST: int(20, 1, 10_000),
+  RATE_LIMIT_MAX_USERS: int(10_000, 10, 10_000_000),
   MAX_BAD_FRAMES: int(20, 1, 10_000),
   MAX_CONCURRENT_TURNS_PER_USER: int(1, 1, 100),
   MAX_MESSAGE_CHARS: int(32_000, 1, 1_000_000),
