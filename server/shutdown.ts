@@ -1,5 +1,6 @@
 import uws, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
 import type { AppContext } from './app-context.js';
+import { AppError } from './errors.js';
 import { CLOSE_CODES } from './protocol/server-events.js';
 import type { SocketCounts } from './routers/ws-router.js';
 
@@ -21,7 +22,8 @@ export async function shutdown(ctx: AppContext, app: TemplatedApp, listenSocket:
   if (running.length > 0) {
     await Promise.race([Promise.allSettled(running), sleep(ctx.env.SHUTDOWN_GRACE_MS)]);
   }
-  await ctx.sessions.endAll('shutdown');
+  // A turn still running past the grace period is cut by the restart, not by its own timeout.
+  await ctx.sessions.endAll('shutdown', new AppError('SHUTTING_DOWN', 'The server restarted before the answer finished.'));
   for (const conn of [...counts.open]) conn.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
   await ctx.tools.stop();
   // Closes keep-alive HTTP sockets too, so the process can exit.

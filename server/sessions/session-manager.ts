@@ -120,15 +120,18 @@ export class SessionManager {
     session.expiryTimer.unref();
   }
 
-  /** Ends a session: aborts its turn, waits for it to settle, closes the transcript. Idempotent. */
-  async end(session: Session, reason: string): Promise<void> {
+  /**
+   * Ends a session: aborts its turn (with `abortWith` when given, so the client is told the real
+   * cause), waits for it to settle, closes the transcript. Idempotent.
+   */
+  async end(session: Session, reason: string, abortWith?: Error): Promise<void> {
     if (session.ended) return;
     session.ended = true;
     clearTimeout(session.graceTimer);
     clearTimeout(session.expiryTimer);
     const turn = session.turn;
     if (turn) {
-      turn.controller.abort(new Error(`session ended: ${reason}`));
+      turn.controller.abort(abortWith ?? new Error(`session ended: ${reason}`));
       await turn.done.catch(() => undefined);
     }
     this.sessions.delete(session.id);
@@ -145,7 +148,7 @@ export class SessionManager {
     return n;
   }
 
-  async endAll(reason: string): Promise<void> {
-    await Promise.all(this.all().map((s) => this.end(s, reason)));
+  async endAll(reason: string, abortWith?: Error): Promise<void> {
+    await Promise.all(this.all().map((s) => this.end(s, reason, abortWith)));
   }
 }
