@@ -38,6 +38,7 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
   if (built && built.built.length > 0) log.info({ files: built.built, dir: env.DATA_DIR }, 'built sample data sources');
   const catalog = attempt(() => DataSourceCatalog.load(env.DATA_SOURCES_FILE, env.DATA_DIR));
   const policy = policyOverride ?? attempt(() => YamlAccessPolicy.load(env.ACCESS_CONFIG_FILE));
+  if (policy instanceof YamlAccessPolicy) for (const warning of policy.warnings) log.warn(warning);
   if (problems.length > 0 || !models || !catalog || !policy) throw new ConfigError(problems);
 
   const tools = new ToolRegistry(createTools(env, catalog, log), policy, {

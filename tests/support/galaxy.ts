@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
 import { connect, type ConnectOptions, type TestClient } from './ws-client.js';
@@ -29,6 +30,8 @@ export interface GalaxyOptions {
   /** Extra llms.yml entries (YAML list items). */
   extraModels?: string;
   accessYaml?: string;
+  /** Capture operator logs (the default is silent). */
+  logger?: Logger;
 }
 
 export async function startGalaxy(options: GalaxyOptions = {}): Promise<Galaxy> {
@@ -68,7 +71,7 @@ export async function startGalaxy(options: GalaxyOptions = {}): Promise<Galaxy> 
     env.ACCESS_CONFIG_FILE = join(dir, 'access.yml');
     writeFileSync(env.ACCESS_CONFIG_FILE, options.accessYaml);
   }
-  const server = await startServer({ env });
+  const server = await startServer({ env, ...(options.logger ? { logger: options.logger } : {}) });
   const httpUrl = `http://127.0.0.1:${server.port}`;
   const wsUrl = `ws://127.0.0.1:${server.port}/ws`;
   const galaxy: Galaxy = {
