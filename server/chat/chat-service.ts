@@ -122,6 +122,7 @@ export class ChatService {
       tools: this.ctx.tools,
       policy: this.ctx.policy,
       log: this.ctx.log,
+      redactor: this.ctx.redactor,
       systemPrompt: buildSystemPrompt(this.ctx, session),
       settings: {
         thinkingIntervalMs: env.THINKING_INTERVAL_MS,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Redactor } from '../logger.js';
 import type { AccessPolicy } from '../access/policy.js';
 import type { ToolCallRequest } from '../llm/types.js';
 import type { Session } from '../sessions/session.js';
@@ -21,6 +22,8 @@ export interface ToolCallDeps {
   tools: ToolRegistry;
   policy: AccessPolicy;
   log: Logger;
+  /** Outgoing events never carry a configured secret (checklist 45): arguments and results pass it. */
+  redactor: Redactor;
 }
 
 /**
@@ -37,7 +40,7 @@ export async function runToolCalls(
 ): Promise<void> {
   for (const call of calls) {
     if (!call.id) call.id = `call_${randomBytes(8).toString('hex')}`;
-    const args = argsForDisplay(call.function.arguments);
+    const args = argsForDisplay(deps.redactor.redact(call.function.arguments));
     session.emit({ type: 'tool-call', messageId, callId: call.id, name: call.function.name, args });
     session.transcript.write('tool-call', { messageId, callId: call.id, name: call.function.name, args });
   }
@@ -60,11 +63,14 @@ export async function runToolCalls(
     const outcome = outcomes[i]!;
     const name = call.function.name;
     if (outcome.ok) {
-      session.emit({ type: 'tool-result', messageId, callId: call.id, content: outcome.content, ...(outcome.ui ? { ui: outcome.ui } : {}) });
+      const content = deps.redactor.redact(outcome.content);
+      // The ui is validated plain data; redacting its JSON keeps a secret out of table cells too.
+      const ui = outcome.ui ? (JSON.parse(deps.redactor.redact(JSON.stringify(outcome.ui))) as typeof outcome.ui) : undefined;
+      session.emit({ type: 'tool-result', messageId, callId: call.id, content, ...(ui ? { ui } : {}) });
       session.transcript.write('tool-result', { messageId, callId: call.id, name, content: outcome.content, durationMs: outcome.durationMs, ui: outcome.ui?.type });
       session.history.push({ role: 'tool', tool_call_id: call.id, content: outcome.content });
     } else {
-      session.emit({ type: 'tool-error', messageId, callId: call.id, code: outcome.code, message: outcome.message });
+      session.emit({ type: 'tool-error', messageId, callId: call.id, code: outcome.code, message: deps.redactor.redact(outcome.message) });
       session.transcript.write('tool-error', { messageId, callId: call.id, name, code: outcome.code, message: outcome.message, durationMs: outcome.durationMs });
       if (outcome.code === 'TOOL_FORBIDDEN') deps.log.warn({ tool: name, user: session.owner }, 'tool call denied');
       session.history.push({ role: 'tool', tool_call_id: call.id, content: `Error (${outcome.code}): ${outcome.message}` });

@@ -5,6 +5,7 @@ import type { Usage } from '../protocol/server-events.js';
 import { newId } from '../sessions/session-manager.js';
 import type { RunningTurn, Session } from '../sessions/session.js';
 import { DeltaBuffer } from './delta-buffer.js';
+import { StreamRedactor, redactWhole } from './stream-redactor.js';
 import { StatusTicker } from './status-ticker.js';
 import { runToolCalls, type ToolCallDeps } from './tool-calls.js';
 
@@ -60,7 +61,7 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
   const signal = controller.signal;
   const timeout = setTimeout(() => controller.abort(new AppError('TURN_TIMEOUT')), settings.turnTimeoutMs);
   const status = new StatusTicker(session, settings.thinkingIntervalMs);
-  const deltas = new DeltaBuffer(session, messageId, settings.deltaFlushMs);
+  const deltas = new DeltaBuffer(session, messageId, settings.deltaFlushMs, new StreamRedactor(deps.redactor.secrets));
   let text = '';
   let roundText = '';
   let usage: Usage | undefined;
@@ -120,15 +121,15 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
         finishReason = 'tool_rounds_exceeded';
         break;
       }
-      deltas.flush();
+      deltas.end();
       await runToolCalls(session, messageId, finished.toolCalls, signal, status, { ...deps, log });
       if (signal.aborted) throw signal.reason;
     }
-    deltas.flush();
+    deltas.end();
     session.emit({ type: 'message-end', id: messageId, finishReason, incomplete: false, ...(usage ? { usage } : {}) });
     session.transcript.write('assistant-message', { messageId, model: model.name, text, usage, finishReason, incomplete: false });
   } catch (err) {
-    deltas.flush();
+    deltas.end();
     text += roundText;
     if (roundText) session.history.push({ role: 'assistant', content: roundText });
     const reason: unknown = signal.aborted ? signal.reason : err;
@@ -139,7 +140,7 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
     }
     const appErr = reason instanceof AppError ? reason : signal.aborted ? new AppError('TURN_TIMEOUT', 'The answer was abandoned.') : toAppError(reason, 'LLM_ERROR');
     if (!(reason instanceof AppError)) log.error({ err: reason }, 'turn failed');
-    const error = { code: appErr.code, message: appErr.message };
+    const error = { code: appErr.code, message: redactWhole(appErr.message, deps.redactor.secrets) };
     session.emit({ type: 'error', ...error, messageId });
     session.emit({ type: 'message-end', id: messageId, finishReason: 'error', incomplete: true, error, ...(usage ? { usage } : {}) });
     session.transcript.write('error', { messageId, ...error, stack: (reason as Error)?.stack ?? String(reason) });
