@@ -46,6 +46,7 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
   const catalog = attempt(() => DataSourceCatalog.load(env.DATA_SOURCES_FILE, env.DATA_DIR));
   const policy = policyOverride ?? attempt(() => YamlAccessPolicy.load(env.ACCESS_CONFIG_FILE));
   const mcp: McpSetup | undefined = attempt(() => createMcpSources(env, vars, log));
+  if (policy instanceof YamlAccessPolicy) for (const warning of policy.warnings) log.warn(warning);
   if (problems.length > 0 || !models || !catalog || !policy || !mcp) throw new ConfigError(problems);
 
   const tools = new MeteredToolRegistry([new BuiltinToolSource(createTools(env, catalog, log)), ...mcp.sources], policy, {

@@ -35,11 +35,13 @@ export function createLogger(level: string, destination?: pino.DestinationStream
  * texts that may echo a provider's message, so a key can never reach a file or a client.
  */
 export class Redactor {
-  private readonly secrets: string[];
+  /** The values removed; the streaming redactor for outgoing deltas works from the same list. */
+  readonly secrets: readonly string[];
 
   constructor(secrets: Iterable<string | undefined>) {
     // Very short values would redact ordinary words; real keys and secrets are long.
-    this.secrets = [...new Set([...secrets].filter((s): s is string => typeof s === 'string' && s.length >= 6))];
+    // Longest first, so a secret that contains another is replaced whole.
+    this.secrets = [...new Set([...secrets].filter((s): s is string => typeof s === 'string' && s.length >= 6))].sort((a, b) => b.length - a.length);
   }
 
   redact(text: string): string {

@@ -21,6 +21,7 @@ export async function shutdown(ctx: AppContext, app: TemplatedApp, listenSocket:
   if (running.length > 0) {
     await Promise.race([Promise.allSettled(running), sleep(ctx.env.SHUTDOWN_GRACE_MS)]);
   }
+  // A turn still running past the grace period is cut by the restart, not by its own timeout.
   await ctx.sessions.endAll('shutdown');
   for (const conn of [...counts.open]) conn.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
   await ctx.tools.stop();

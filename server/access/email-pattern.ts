@@ -4,8 +4,9 @@
  *   "*"                  everyone
  *   "*@example.com"      everyone whose domain is example.com (not subdomains)
  *   "alice@example.com"  exactly that address
- * Domains compare case-insensitively (DNS does); the local part compares exactly (RFC 5321 leaves
- * its case to the receiving server, so we do not assume two spellings are one person).
+ * Both halves compare case-insensitively. Identities are lower-cased when they arrive (see
+ * normaliseEmail), so a pattern written `Dana@partner.example` must be lower-cased too or it could
+ * never match anyone (checklist 44).
  */
 
 export type EmailPattern =
@@ -30,7 +31,7 @@ export function parseEmailPattern(text: string): EmailPattern | string {
   if (!DOMAIN.test(domain) || domain.length > 253) return `"${text}" has an invalid domain`;
   if (local === '*') return { kind: 'domain', domain };
   if (!LOCAL_PART.test(local)) return explain(text);
-  return { kind: 'address', local, domain };
+  return { kind: 'address', local: local.toLowerCase(), domain };
 }
 
 function explain(text: string): string {
@@ -43,5 +44,16 @@ export function matchesEmail(pattern: EmailPattern, user: string): boolean {
   if (at <= 0) return false;
   const domain = user.slice(at + 1).toLowerCase();
   if (domain !== pattern.domain) return false;
-  return pattern.kind === 'domain' || user.slice(0, at) === pattern.local;
+  return pattern.kind === 'domain' || user.slice(0, at).toLowerCase() === pattern.local;
+}
+
+/**
+ * Why no identity the server accepts could ever match this pattern (e.g. a domain without a dot, or
+ * an address past the 254-character limit), or null when some identity can. Checked by trying a
+ * representative address through the same normalisation real identities go through.
+ */
+export function whyNeverMatches(pattern: EmailPattern, normalise: (email: string) => string | null): string | null {
+  if (pattern.kind === 'everyone') return null;
+  const example = `${pattern.kind === 'address' ? pattern.local : 'a'}@${pattern.domain}`;
+  return normalise(example) === null ? `no accepted identity looks like ${pattern.kind === 'domain' ? `*@${pattern.domain}` : example}` : null;
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ConfigError } from '../config/env.js';
 import { loadYamlFile } from '../config/yaml-file.js';
-import { matchesEmail, parseEmailPattern, type EmailPattern } from './email-pattern.js';
+import { normaliseEmail } from '../http/identity.js';
+import { matchesEmail, parseEmailPattern, whyNeverMatches, type EmailPattern } from './email-pattern.js';
 import type { AccessPolicy } from './policy.js';
 
 /**
@@ -17,9 +18,9 @@ const ALL = '*';
 const grantList = z.array(z.string().trim().min(1).max(200).regex(/^\S+$/, 'must not contain spaces')).default([]);
 
 /** Each pattern is parsed inside the schema, so bad patterns are reported along with every other problem. */
-const emailPattern = z.string().transform((text, ctx): EmailPattern => {
+const emailPattern = z.string().transform((text, ctx): EmailPattern & { text: string } => {
   const pattern = parseEmailPattern(text);
-  if (typeof pattern !== 'string') return pattern;
+  if (typeof pattern !== 'string') return { ...pattern, text };
   ctx.addIssue({ code: 'custom', message: pattern });
   return z.NEVER;
 });
@@ -59,7 +60,11 @@ export interface UserGrants {
 }
 
 export class YamlAccessPolicy implements AccessPolicy {
-  private constructor(private readonly groups: readonly Group[]) {}
+  private constructor(
+    private readonly groups: readonly Group[],
+    /** Rules that load but can never match anyone: logged at boot as warnings, not fatal. */
+    readonly warnings: readonly string[],
+  ) {}
 
   static load(file: string): YamlAccessPolicy {
     return YamlAccessPolicy.fromDocument(loadYamlFile(file), file);
@@ -73,6 +78,7 @@ export class YamlAccessPolicy implements AccessPolicy {
     if (!parsed.success) throw new ConfigError(describe(parsed.error.issues, []));
 
     const problems: string[] = [];
+    const warnings: string[] = [];
     const groups: Group[] = [];
     for (const [name, raw] of Object.entries(parsed.data.groups)) {
       // Checked here, not in the schema: zod reports a bad record key without saying why.
@@ -83,10 +89,14 @@ export class YamlAccessPolicy implements AccessPolicy {
         continue;
       }
       const { match, models, tools, data_sources } = group.data;
+      for (const pattern of match) {
+        const why = whyNeverMatches(pattern, normaliseEmail);
+        if (why) warnings.push(`${origin}: groups.${name}: "${pattern.text}" can never match: ${why}`);
+      }
       groups.push({ name, patterns: match, models: grant(models), tools: grant(tools), dataSources: grant(data_sources) });
     }
     if (problems.length > 0) throw new ConfigError(problems);
-    return new YamlAccessPolicy(groups);
+    return new YamlAccessPolicy(groups, warnings);
   }
 
   canUseModel(user: string, model: string): boolean {

@@ -3,6 +3,7 @@ import type { AccessPolicy } from '../access/policy.js';
 import type { Env } from '../config/env.js';
 import type { DataSourceCatalog } from '../data/catalog.js';
 import type { ModelRegistry } from '../llm/model-registry.js';
+import type { Redactor } from '../logger.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ConversationArchive } from './conversation-archive.js';
@@ -30,6 +31,8 @@ export interface ChatDeps {
   readonly env: Readonly<ChatSettings>;
   readonly systemPrompt: string;
   readonly log: Logger;
+  /** Every configured secret: nothing the chat sends out may carry one. */
+  readonly redactor: Redactor;
   readonly sessions: SessionManager;
   readonly models: ModelRegistry;
   readonly tools: ToolRegistry;

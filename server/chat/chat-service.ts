@@ -139,6 +139,7 @@ export class ChatService {
       log: this.ctx.log,
       limits: this.ctx.models.limitsOf(session.model),
       countTokens,
+      redactor: this.ctx.redactor,
       systemPrompt: buildSystemPrompt(this.ctx, session),
       settings: {
         thinkingIntervalMs: env.THINKING_INTERVAL_MS,

@@ -1,4 +1,5 @@
 import type { Session } from '../sessions/session.js';
+import { StreamRedactor } from './stream-redactor.js';
 
 /** A flush is forced at this size, so one frame stays small next to the socket's backpressure limit. */
 const MAX_DELTA_CHARS = 8192;
@@ -18,11 +19,14 @@ export class DeltaBuffer {
     private readonly session: Pick<Session, 'record'>,
     private readonly messageId: string,
     private readonly flushMs: number,
+    /** Secrets that must never leave in a delta, even split across several (checklist 45). */
+    private readonly redactor: StreamRedactor = new StreamRedactor([]),
   ) {}
 
   push(text: string): void {
-    if (!text) return;
-    this.pending += text;
+    const safe = this.redactor.push(text);
+    if (!safe) return;
+    this.pending += safe;
     if (this.timer) {
       if (this.pending.length >= MAX_DELTA_CHARS) this.flush();
       return;
@@ -30,6 +34,12 @@ export class DeltaBuffer {
     const sinceLast = performance.now() - this.lastFlush;
     if (this.flushMs === 0 || sinceLast >= this.flushMs || this.pending.length >= MAX_DELTA_CHARS) this.flush();
     else this.timer = setTimeout(() => this.flush(), this.flushMs - sinceLast);
+  }
+
+  /** The model's text for this round is complete: release what the redactor held back, and flush. */
+  end(): void {
+    this.pending += this.redactor.end();
+    this.flush();
   }
 
   flush(): void {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Redactor } from '../logger.js';
 import type { AccessPolicy } from '../access/policy.js';
 import type { ToolCallRequest } from '../llm/types.js';
 import type { Session } from '../sessions/session.js';
@@ -26,6 +27,8 @@ export interface ToolCallDeps {
   tools: ToolRegistry;
   policy: AccessPolicy;
   log: Logger;
+  /** Outgoing events never carry a configured secret (checklist 45): arguments and results pass it. */
+  redactor: Redactor;
 }
 
 /**
@@ -42,7 +45,7 @@ export async function runToolCalls(
 ): Promise<void> {
   for (const call of calls) {
     if (!call.id) call.id = `call_${randomBytes(8).toString('hex')}`;
-    const args = argsForDisplay(call.function.arguments);
+    const args = argsForDisplay(deps.redactor.redact(call.function.arguments));
     session.record({ kind: 'tool-call', messageId, callId: call.id, name: call.function.name, args });
   }
   const names = [...new Set(calls.map((c) => c.function.name))].join(', ');
@@ -65,10 +68,14 @@ export async function runToolCalls(
     const outcome = outcomes[i]!;
     const name = call.function.name;
     if (outcome.ok) {
-      session.record({ kind: 'tool-result', messageId, callId: call.id, name, content: outcome.content, durationMs: outcome.durationMs, ...(outcome.ui ? { ui: outcome.ui } : {}) });
+      // What leaves (frames, transcript, store) is redacted; the model keeps the tool's own answer.
+      const content = deps.redactor.redact(outcome.content);
+      // The ui is validated plain data; redacting its JSON keeps a secret out of table cells too.
+      const ui = outcome.ui ? (JSON.parse(deps.redactor.redact(JSON.stringify(outcome.ui))) as typeof outcome.ui) : undefined;
+      session.record({ kind: 'tool-result', messageId, callId: call.id, name, content, durationMs: outcome.durationMs, ...(ui ? { ui } : {}) });
       session.history.push({ role: 'tool', toolCallId: call.id, text: outcome.content });
     } else {
-      session.record({ kind: 'tool-error', messageId, callId: call.id, name, code: outcome.code, message: outcome.message, durationMs: outcome.durationMs });
+      session.record({ kind: 'tool-error', messageId, callId: call.id, name, code: outcome.code, message: deps.redactor.redact(outcome.message), durationMs: outcome.durationMs });
       if (outcome.code === 'TOOL_FORBIDDEN') deps.log.warn({ tool: name, user: session.owner }, 'tool call denied');
       session.history.push({ role: 'tool', toolCallId: call.id, text: toolErrorText(outcome.code, outcome.message) });
     }

@@ -22,7 +22,7 @@ export interface TurnOutcome {
 const ERROR_FOR: Partial<Record<TurnEndReason, AppError>> = {
   abandoned: new AppError('TURN_TIMEOUT', 'The answer was abandoned: nobody came back to read it.'),
   'session-ended': new AppError('NOT_FOUND', 'The chat ended while the answer was being written.'),
-  shutdown: new AppError('SHUTTING_DOWN', 'The server restarted while the answer was being written.'),
+  shutdown: new AppError('SHUTTING_DOWN', 'The server restarted before the answer finished.'),
 };
 
 /** Classifies how a turn's work ended: from the abort reason when it was aborted, else from the error. */

@@ -9,6 +9,7 @@ import type { RunningTurn, Session } from '../sessions/session.js';
 import { fitHistory } from './context-window.js';
 import { DeltaBuffer } from './delta-buffer.js';
 import type { CallUsage } from './records.js';
+import { StreamRedactor, redactWhole } from './stream-redactor.js';
 import { StatusTicker } from './status-ticker.js';
 import { runToolCalls, type ToolCallDeps } from './tool-calls.js';
 import { outcomeOf, type TurnOutcome } from './turn-end.js';
@@ -70,7 +71,7 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
   const signal = controller.signal;
   const timeout = setTimeout(() => controller.abort(new AppError('TURN_TIMEOUT')), settings.turnTimeoutMs);
   const status = new StatusTicker(session, settings.thinkingIntervalMs);
-  const deltas = new DeltaBuffer(session, messageId, settings.deltaFlushMs);
+  const deltas = new DeltaBuffer(session, messageId, settings.deltaFlushMs, new StreamRedactor(deps.redactor.secrets));
   let text = '';
   let usage: Usage | undefined;
   session.record({ kind: 'assistant-start', id: messageId, model: model.name, at: new Date().toISOString() });
@@ -81,11 +82,12 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
       kind: 'assistant-end',
       id: messageId,
       model: model.name,
-      text,
+      // The stored and logged answer never keeps a secret an upstream echoed (the model's view does).
+      text: redactWhole(text, deps.redactor.secrets),
       reason: outcome.reason,
       finishReason: outcome.finishReason,
       ...(usage ? { usage } : {}),
-      ...(outcome.error ? { error: { code: outcome.error.code, message: outcome.error.message, stack: outcome.error.stack ?? '' } } : {}),
+      ...(outcome.error ? { error: { code: outcome.error.code, message: redactWhole(outcome.error.message, deps.redactor.secrets), stack: outcome.error.stack ?? '' } } : {}),
     });
   };
 
@@ -167,12 +169,14 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
         finishReason = 'tool_rounds_exceeded';
         break;
       }
-      deltas.flush();
+      deltas.end();
       await runToolCalls(session, messageId, finished.toolCalls, signal, status, { ...deps, log });
       if (signal.aborted) throw signal.reason;
     }
+    deltas.end();
     finish({ reason: 'done', finishReason });
   } catch (err) {
+    deltas.end();
     if (!signal.aborted && !(err instanceof AppError)) log.error({ err }, 'turn failed');
     finish(outcomeOf(err, signal));
   } finally {

@@ -71,6 +71,17 @@ const origins = z
   });
 
 export const PROXY_SECRET_PLACEHOLDER = 'replace-me-with-openssl-rand-hex-32';
+/** The address users reach Galaxy at, e.g. https://chat.example.com (origin only, no path). */
+const publicUrl = z
+  .string()
+  .optional()
+  .transform((v, ctx): URL | undefined => {
+    if (v === undefined || v.trim() === '') return undefined;
+    const url = URL.canParse(v.trim()) ? new URL(v.trim()) : null;
+    if (url && (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === v.trim().replace(/\/$/, '')) return url;
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a URL like https://chat.example.com (scheme and host, no path)` });
+    return z.NEVER;
+  });
 
 export const envSchema = z.object({
   // Server
@@ -82,6 +93,7 @@ export const envSchema = z.object({
   NODE_ENV: text('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   STATIC_DIR: text('static'),
+  MAX_URL_CHARS: int(2048, 64, 65_536),
   // Models and prompts
   LLM_CONFIG_FILE: text('config/llms.yml'),
   LLM_BASE_URL: optionalText,
@@ -113,6 +125,7 @@ export const envSchema = z.object({
   }),
   PROXY_SECRET_HEADER: text('x-proxy-secret').transform((s) => s.toLowerCase()),
   ALLOWED_ORIGINS: origins,
+  PUBLIC_URL: publicUrl,
   // WebSocket and abuse limits
   DISABLE_WEBSOCKET: bool(false),
   WS_MAX_FRAME_BYTES: int(64 * 1024, 1024, 16 * 1024 * 1024),
@@ -125,6 +138,7 @@ export const envSchema = z.object({
   SESSION_TAKEOVER: z.enum(['takeover', 'reject']).optional().default('takeover'),
   MESSAGE_RATE_PER_S: int(5, 1, 1000),
   MESSAGE_BURST: int(20, 1, 10_000),
+  RATE_LIMIT_MAX_USERS: int(10_000, 10, 10_000_000),
   MAX_BAD_FRAMES: int(20, 1, 10_000),
   MAX_CONCURRENT_TURNS_PER_USER: int(1, 1, 100),
   MAX_MESSAGE_CHARS: int(32_000, 1, 1_000_000),

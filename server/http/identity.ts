@@ -65,12 +65,14 @@ export function resolveIdentity(request: RequestSnapshot, settings: IdentitySett
  * missing Origin means a non-browser client (allowed: it cannot ride a victim's proxy session).
  * Anything else must match exactly: ALLOWED_ORIGINS, or the request's own scheme://host[:port].
  */
-export function originAllowed(request: RequestSnapshot, allowedOrigins: readonly string[], trustedPeer: boolean): boolean {
+export function originAllowed(request: RequestSnapshot, allowedOrigins: readonly string[], trustedPeer: boolean, publicOrigin?: string): boolean {
   const origins = request.headers.get('origin');
   if (!origins) return true;
   if (origins.length !== 1) return false;
   const origin = origins[0]!;
   if (allowedOrigins.includes(origin)) return true;
+  // Pinned: the Host header is the attacker's to choose under DNS rebinding, so it is not consulted.
+  if (publicOrigin) return origin === publicOrigin;
   const host = request.headers.get('host');
   if (!host || host.length !== 1) return false;
   // The scheme a browser used is only known from the proxy; a forwarded-proto from anyone else is ignored.

@@ -31,6 +31,10 @@ export function authenticated(ctx: Pick<AppContext, 'env' | 'log'>, handler: Aut
     const request = snapshotRequest(res, req);
     const params = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');
     // From here on, req is gone: only the snapshot is used.
+    if (request.url.length + request.query.length > ctx.env.MAX_URL_CHARS) {
+      reply.error(new AppError('URL_TOO_LONG'));
+      return;
+    }
     let identity: Identity;
     try {
       identity = resolveIdentity(request, settings);

@@ -8,9 +8,15 @@ import { StaticFiles, loadVendor, makeAsset, type Asset } from './static-assets.
 
 const HOST_PATTERN = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
+/** The WebSocket origins the page may connect to: PUBLIC_URL's when pinned, else the request's Host. */
+function socketOrigins(host: string | undefined, publicUrl: URL | undefined): string {
+  if (publicUrl) return ` ${publicUrl.protocol === 'https:' ? 'wss' : 'ws'}://${publicUrl.host}`;
+  return host && HOST_PATTERN.test(host) ? ` ws://${host} wss://${host}` : '';
+}
+
 /** The page's policy: only our own scripts, no inline code or eval, no remote images, no framing. */
-export function contentSecurityPolicy(host: string | undefined): string {
-  const wsOrigins = host && HOST_PATTERN.test(host) ? ` ws://${host} wss://${host}` : '';
+export function contentSecurityPolicy(host: string | undefined, publicUrl?: URL): string {
+  const wsOrigins = socketOrigins(host, publicUrl);
   return [
     "default-src 'self'",
     "script-src 'self'",
@@ -25,8 +31,13 @@ export function contentSecurityPolicy(host: string | undefined): string {
   ].join('; ');
 }
 
-function sendAsset(reply: Reply, request: RequestSnapshot, asset: Asset, cacheControl: string, extra: ReadonlyArray<[string, string]> = []): void {
-  const headers: Array<[string, string]> = [['Cache-Control', cacheControl], ['ETag', asset.etag], ...extra];
+/**
+ * Every HTML response carries the page's CSP, whatever URL served it (checklist 40): the header is
+ * decided by the content type here, not by each route remembering to add it.
+ */
+function sendAsset(reply: Reply, request: RequestSnapshot, asset: Asset, cacheControl: string, publicUrl: URL | undefined): void {
+  const headers: Array<[string, string]> = [['Cache-Control', cacheControl], ['ETag', asset.etag]];
+  if (asset.contentType.startsWith('text/html')) headers.push(['Content-Security-Policy', contentSecurityPolicy(header(request, 'host'), publicUrl)]);
   if (header(request, 'if-none-match') === asset.etag) {
     reply.send(304, '', headers);
     return;
@@ -38,6 +49,7 @@ function sendAsset(reply: Reply, request: RequestSnapshot, asset: Asset, cacheCo
 export function registerPageRoutes(app: TemplatedApp, ctx: AppContext): void {
   const files = new StaticFiles(ctx.env.STATIC_DIR, ctx.env.NODE_ENV !== 'development');
   const vendor = loadVendor();
+  const publicUrl = ctx.env.PUBLIC_URL;
   let indexAsset: Asset | null = null;
   const index = (): Asset | null => {
     if (indexAsset && ctx.env.NODE_ENV !== 'development') return indexAsset;
@@ -52,7 +64,7 @@ export function registerPageRoutes(app: TemplatedApp, ctx: AppContext): void {
     authenticated(ctx, (reply, request) => {
       const asset = index();
       if (!asset) throw new AppError('NOT_FOUND', 'The page is missing from STATIC_DIR.');
-      sendAsset(reply, request, asset, 'no-cache', [['Content-Security-Policy', contentSecurityPolicy(header(request, 'host'))]]);
+      sendAsset(reply, request, asset, 'no-cache', publicUrl);
     }),
   );
 
@@ -65,9 +77,10 @@ export function registerPageRoutes(app: TemplatedApp, ctx: AppContext): void {
       } catch {
         throw new AppError('NOT_FOUND');
       }
-      const asset = path === 'vendor.js' ? vendor.module : files.get(path);
+      // The page is served only at `/` (templated, with its CSP): never a second, raw copy here.
+      const asset = path === 'vendor.js' ? vendor.module : path.endsWith('.html') ? null : files.get(path);
       if (!asset) throw new AppError('NOT_FOUND');
-      sendAsset(reply, request, asset, 'no-cache');
+      sendAsset(reply, request, asset, 'no-cache', publicUrl);
     }),
   );
 
@@ -76,7 +89,7 @@ export function registerPageRoutes(app: TemplatedApp, ctx: AppContext): void {
     authenticated(ctx, (reply, request) => {
       const asset = vendor.files.get(request.url);
       if (!asset) throw new AppError('NOT_FOUND');
-      sendAsset(reply, request, asset, 'public, max-age=31536000, immutable');
+      sendAsset(reply, request, asset, 'public, max-age=31536000, immutable', publicUrl);
     }),
   );
 

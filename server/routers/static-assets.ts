@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 
@@ -70,30 +70,47 @@ export function loadVendor(): VendorBundle {
   return { files, module: makeAsset(Buffer.from(`${lines.join('\n')}\n`), 'vendor.js') };
 }
 
+/** Every regular file under `root`, as forward-slash paths relative to it. */
+function listFiles(root: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(join(root, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...listFiles(root, rel));
+    else if (entry.isFile()) out.push(rel);
+  }
+  return out;
+}
+
 /**
- * Files under static/, read on first use and cached (re-read every time in development so edits
- * show without a restart). Paths are normalised and must stay inside the directory.
+ * Files under static/. The set of servable paths is fixed at boot, so a client asking for paths
+ * that do not exist can never grow anything (checklist 39): misses are answered without a lookup
+ * table. Cached after first read in production; re-read every time in development so edits show
+ * without a restart (a file added after boot needs a restart in either mode).
  */
 export class StaticFiles {
-  private readonly cache = new Map<string, Asset | null>();
+  private readonly cache = new Map<string, Asset>();
   private readonly root: string;
+  private readonly known: ReadonlySet<string>;
 
   constructor(
     dir: string,
     private readonly cacheEnabled: boolean,
   ) {
     this.root = resolve(dir);
+    this.known = new Set(existsSync(this.root) ? listFiles(this.root) : []);
   }
 
   get(relativePath: string): Asset | null {
-    if (this.cacheEnabled && this.cache.has(relativePath)) return this.cache.get(relativePath)!;
+    // Only boot-time names are looked up, so the cache holds at most one entry per real file.
+    if (!this.known.has(relativePath)) return null;
+    const cached = this.cacheEnabled ? this.cache.get(relativePath) : undefined;
+    if (cached) return cached;
     const asset = this.read(relativePath);
-    if (this.cacheEnabled) this.cache.set(relativePath, asset);
+    if (asset && this.cacheEnabled) this.cache.set(relativePath, asset);
     return asset;
   }
 
   private read(relativePath: string): Asset | null {
-    if (relativePath.includes('\0')) return null;
     const full = normalize(join(this.root, relativePath));
     if (!full.startsWith(this.root + sep)) return null;
     try {

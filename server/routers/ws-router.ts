@@ -1,7 +1,8 @@
 import uws, { type TemplatedApp, type WebSocket } from 'uWebSockets.js';
 import type { AppContext } from '../app-context.js';
 import { ChatService } from '../chat/chat-service.js';
-import { ConnectionState, TokenBucket } from '../chat/connection-state.js';
+import { ConnectionState } from '../chat/connection-state.js';
+import { UserRateLimits } from '../chat/user-rate-limits.js';
 import { AppError } from '../errors.js';
 import { ipInCidrs } from '../http/cidr.js';
 import { originAllowed, resolveIdentity } from '../http/identity.js';
@@ -11,6 +12,9 @@ import { CLOSE_CODES } from '../protocol/server-events.js';
 import type { Connection, SendResult } from '../sessions/connection.js';
 import { newId } from '../sessions/session-manager.js';
 import { identitySettings } from './identity-settings.js';
+
+/** How far past WS_MAX_FRAME_BYTES uWS still buffers a frame, so we can close it with 1009 ourselves. */
+const FRAME_HEADROOM = 4;
 
 interface SocketData {
   user: string;
@@ -65,9 +69,13 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: So
   const { env } = ctx;
   const chat = new ChatService(ctx);
   const settings = identitySettings(env);
+  const rateLimits = new UserRateLimits(env.MESSAGE_RATE_PER_S, env.MESSAGE_BURST, env.RATE_LIMIT_MAX_USERS);
 
   app.ws<SocketData>('/ws', {
-    maxPayloadLength: env.WS_MAX_FRAME_BYTES,
+    // uWS drops a socket over its own limit without a close frame (the client sees 1006), so it gets
+    // headroom and the documented limit is checked in `message`, which can close with 1009. Frames
+    // past the headroom still end abruptly: that bounds what uWS buffers per socket.
+    maxPayloadLength: env.WS_MAX_FRAME_BYTES * FRAME_HEADROOM,
     idleTimeout: env.WS_IDLE_TIMEOUT_S,
     maxBackpressure: env.WS_MAX_BACKPRESSURE_BYTES,
     closeOnBackpressureLimit: true as unknown as number,
@@ -97,7 +105,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: So
       } catch (err) {
         return refuse(err instanceof AppError ? err : new AppError('BAD_REQUEST'));
       }
-      if (!originAllowed(request, env.ALLOWED_ORIGINS, ipInCidrs(request.peer, env.TRUSTED_PROXIES))) return refuse(new AppError('BAD_ORIGIN'));
+      if (!originAllowed(request, env.ALLOWED_ORIGINS, ipInCidrs(request.peer, env.TRUSTED_PROXIES), env.PUBLIC_URL?.origin)) return refuse(new AppError('BAD_ORIGIN'));
       if ((counts.byUser.get(user) ?? 0) >= env.WS_MAX_CONNECTIONS_PER_USER || (counts.byPeer.get(request.peer) ?? 0) >= env.WS_MAX_CONNECTIONS_PER_IP) {
         return refuse(new AppError('TOO_MANY_CONNECTIONS'));
       }
@@ -110,7 +118,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: So
       const id = newId('c');
       const log = ctx.log.child({ connId: id, user: data.user });
       const conn = new UwsConnection(ws, id, data.user, log);
-      data.state = new ConnectionState(conn, new TokenBucket(env.MESSAGE_RATE_PER_S, env.MESSAGE_BURST), data.testMode);
+      data.state = new ConnectionState(conn, rateLimits.bucketFor(data.user), data.testMode);
       counts.add(counts.byUser, data.user, 1);
       counts.add(counts.byPeer, data.peer, 1);
       counts.open.add(conn);
@@ -122,8 +130,13 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: So
     message: (ws, message, isBinary) => {
       const state = ws.getUserData().state;
       if (!state) return;
+      if (message.byteLength > env.WS_MAX_FRAME_BYTES) {
+        state.conn.log.warn({ bytes: message.byteLength }, 'frame over WS_MAX_FRAME_BYTES');
+        return state.conn.close(CLOSE_CODES.MESSAGE_TOO_BIG, 'frame too large');
+      }
       try {
-        // The ArrayBuffer is only valid during this callback: decode it now.
+        // The ArrayBuffer is only valid during this callback: decode it now. uWS has already
+        // validated text frames as UTF-8 (it drops a socket sending anything else, before this runs).
         chat.handleFrame(state, Buffer.from(message).toString('utf8'), isBinary);
       } catch (err) {
         state.conn.log.error({ err }, 'frame handling failed');

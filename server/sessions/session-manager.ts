@@ -131,7 +131,10 @@ export class SessionManager {
     session.expiryTimer.unref();
   }
 
-  /** Ends a session: aborts its turn, waits for it to settle, closes the transcript. Idempotent. */
+  /**
+   * Ends a session: aborts its turn (the reason says why: shutdown, or the session ending), waits
+   * for it to settle, closes its sinks. Idempotent.
+   */
   async end(session: Session, reason: string): Promise<void> {
     if (session.ended) return;
     session.ended = true;

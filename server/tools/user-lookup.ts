@@ -10,8 +10,9 @@ import { Tool, ToolError, type ToolContext, type ToolResult } from './tool.js';
  * on how many words there are; the words themselves are always bound as parameters.
  *
  * The directory is read through its own read-only connection, opened per call (lookups are tiny,
- * and a rebuilt file is picked up at once). Being allowed this tool is what grants the lookup: the
- * directory does not also have to be selected as a data source for the chat.
+ * and a rebuilt file is picked up at once). Like every data tool it touches only sources that are
+ * permitted AND selected for the chat (ctx.dataSources, checklist 43): being allowed the tool is not
+ * enough, a user refused the directory or who deselected it gets no one.
  *
  * Expected schema: people(id, name, email, department, title, manager_id, location, phone, start_date).
  */
@@ -71,7 +72,10 @@ export class UserLookupTool extends Tool<typeof inputSchema> {
     super();
   }
 
-  protected async run(input: z.infer<typeof inputSchema>, _ctx: ToolContext): Promise<ToolResult> {
+  protected async run(input: z.infer<typeof inputSchema>, ctx: ToolContext): Promise<ToolResult> {
+    if (!ctx.dataSources.includes(this.directoryId)) {
+      throw new ToolError(`The company directory (data source "${this.directoryId}") is not available in this chat.`, 'TOOL_FORBIDDEN');
+    }
     const words = [...new Set(input.query.toLowerCase().split(/\s+/).filter(Boolean))];
     if (words.length > MAX_WORDS) throw new ToolError(`Use at most ${MAX_WORDS} words.`, 'TOOL_BAD_ARGUMENTS');
     if (!this.catalog.has(this.directoryId)) throw new ToolError('The company directory is not configured on this server.');

@@ -68,10 +68,22 @@ describe('YamlAccessPolicy', () => {
     expect(policy.canUseDataSource('bob@example.com', 'sales')).toBe(true);
   });
 
-  it('matches domains case-insensitively but local parts exactly', () => {
+  it('matches domains and local parts case-insensitively', () => {
     expect(policy.canUseTool('bob@EXAMPLE.com', 'sql_query')).toBe(true);
     expect(policy.canUseDataSource('alice@PARTNER.example.net', 'support')).toBe(true);
-    expect(policy.canUseDataSource('Alice@example.com', 'support')).toBe(false);
+    expect(policy.canUseDataSource('Alice@example.com', 'support')).toBe(true);
+    const capitals = YamlAccessPolicy.load(policyFile('groups:\n  partner:\n    match: ["Dana@Partner.example"]\n    tools: [sql_query]\n'));
+    expect(capitals.canUseTool('dana@partner.example', 'sql_query')).toBe(true);
+    expect(capitals.canUseTool('DANA@partner.example', 'sql_query')).toBe(true);
+    expect(capitals.canUseTool('dan@partner.example', 'sql_query')).toBe(false);
+    expect(capitals.warnings).toEqual([]);
+  });
+
+  it('lists rules that can never match an accepted identity as warnings', () => {
+    const odd = YamlAccessPolicy.load(policyFile('groups:\n  local:\n    match: ["*@localhost", "root@intranet", "ok@example.com"]\n    tools: ["*"]\n'));
+    expect(odd.warnings).toHaveLength(2);
+    expect(odd.warnings[0]).toContain('groups.local: "*@localhost" can never match');
+    expect(odd.warnings[1]).toContain('"root@intranet" can never match');
   });
 
   it('does not treat domain patterns as suffixes or regular expressions', () => {
@@ -151,7 +163,7 @@ describe('email patterns', () => {
   it('parse into the three forms, lower-casing the domain only', () => {
     expect(parseEmailPattern('*')).toEqual({ kind: 'everyone' });
     expect(parseEmailPattern('*@Example.com')).toEqual({ kind: 'domain', domain: 'example.com' });
-    expect(parseEmailPattern('Alice.B+chat@Example.com')).toEqual({ kind: 'address', local: 'Alice.B+chat', domain: 'example.com' });
+    expect(parseEmailPattern('Alice.B+chat@Example.com')).toEqual({ kind: 'address', local: 'alice.b+chat', domain: 'example.com' });
   });
 
   it('never match a malformed identity except under "*"', () => {

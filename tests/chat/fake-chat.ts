@@ -5,6 +5,7 @@ import type { ConversationArchive } from '../../server/chat/conversation-archive
 import { DataSourceCatalog } from '../../server/data/catalog.js';
 import { DemoModel } from '../../server/llm/demo-model.js';
 import { ModelRegistry } from '../../server/llm/model-registry.js';
+import { Redactor } from '../../server/logger.js';
 import type { ServerEvent } from '../../server/protocol/server-events.js';
 import type { Connection, SendResult } from '../../server/sessions/connection.js';
 import { SessionManager } from '../../server/sessions/session-manager.js';
@@ -71,6 +72,7 @@ export function fakeDeps(options: { archive?: ConversationArchive; takeover?: 't
     },
     systemPrompt: 'You are a test.',
     log: silent,
+    redactor: new Redactor([]),
     sessions,
     models: new ModelRegistry([{ model: new DemoModel({ wordDelayMs: 0 }) }]),
     tools: new ToolRegistry([], allowAll, { timeoutMs: 1000, maxResultChars: 1000 }),

@@ -181,4 +181,16 @@ describe('graceful shutdown', () => {
     expect((await client.closed).code).toBe(1001);
     await closing.catch(() => undefined);
   });
+
+  it('reports a turn cut by shutdown as SHUTTING_DOWN, not TURN_TIMEOUT', async () => {
+    const g = await startGalaxy({ env: { SHUTDOWN_GRACE_MS: '100' } });
+    const { client } = await g.open({ email: 'cut@example.com' });
+    g.upstream.enqueue({ steps: answerChunks('a b c d e f g h i j k l m n o p q r s t').map((chunk) => ({ chunk, delayMs: 200 })) });
+    client.send({ type: 'send', text: 'too long for the grace period' });
+    const start = await client.next('message-start');
+    const closing = g.close();
+    const end = await client.next((e) => e.type === 'message-end' && e.id === start.id);
+    expect(end).toMatchObject({ incomplete: true, finishReason: 'error', error: { code: 'SHUTTING_DOWN' } });
+    await closing.catch(() => undefined);
+  });
 });

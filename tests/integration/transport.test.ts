@@ -64,16 +64,25 @@ describe('garbage and oversized frames', () => {
     expect((await client.closed).code).toBe(4002);
   });
 
-  it('closes the connection on a frame over WS_MAX_FRAME_BYTES, including one sent in fragments', async () => {
+  it('closes the connection with 1009 on a frame over WS_MAX_FRAME_BYTES, including one sent in fragments', async () => {
     const { client } = await g.open({ email: 'big@example.com' });
     client.send({ type: 'send', text: 'x'.repeat(5000) });
-    expect((await client.closed).code).toBe(1006);
+    expect((await client.closed).code).toBe(1009);
     const second = await g.open({ email: 'big2@example.com' });
     // Fragmented: the ws client splits a message across continuation frames when fin is false.
     second.client.ws.send('{"type":"send","text":"', { fin: false });
     second.client.ws.send('y'.repeat(5000), { fin: false });
     second.client.ws.send('"}', { fin: true });
-    expect([1006, 1009]).toContain((await second.client.closed).code);
+    expect((await second.client.closed).code).toBe(1009);
+  });
+
+  it('drops a socket whose text frame is not valid UTF-8 before handling it (uWS, no close frame: 1006)', async () => {
+    const { client } = await g.open({ email: 'utf8@example.com' });
+    // The ws client sends a Buffer as-is in a text frame: a lone continuation byte and an overlong form.
+    client.sendRaw(Buffer.from([0x7b, 0x22, 0x74, 0x22, 0x3a, 0x22, 0x80, 0xc0, 0xaf, 0x22, 0x7d]));
+    expect((await client.closed).code).toBe(1006);
+    expect(client.all('error')).toEqual([]);
+    expect((await g.get('/health', {})).status).toBe(200);
   });
 });
 
@@ -85,6 +94,22 @@ describe('floods', () => {
     expect(await client.next('error')).toMatchObject({ code: 'RATE_LIMITED' });
     expect((await client.closed).code).toBe(1008);
     expect(g.upstream.requests.length).toBe(before);
+  });
+
+  it('keeps the message budget per user, so reconnecting does not refill it', async () => {
+    let limited = false;
+    // Burst 5: six stops over three fresh sockets, two each, must be refused somewhere.
+    for (let i = 0; i < 3 && !limited; i += 1) {
+      const { client } = await g.open({ email: 'reconnector@example.com' });
+      client.send({ type: 'stop' });
+      client.send({ type: 'stop' });
+      client.send({ type: 'hello', v: 1 });
+      const reply = await client.next('error');
+      limited = reply.code === 'RATE_LIMITED';
+      client.close();
+      await client.closed;
+    }
+    expect(limited).toBe(true);
   });
 
   it('refuses more than WS_MAX_CONNECTIONS_PER_USER sockets with 429', async () => {

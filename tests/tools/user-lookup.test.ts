@@ -34,8 +34,7 @@ const someone = directQuery<PersonRow>(
 )[0]!;
 
 function lookup(args: Record<string, unknown>): Promise<ToolOutcome> {
-  // Deliberately no data sources: being allowed user_lookup is what grants the directory.
-  return tool.execute(JSON.stringify(args), fakeToolContext([]), TOOL_LIMITS);
+  return tool.execute(JSON.stringify(args), fakeToolContext(['directory']), TOOL_LIMITS);
 }
 
 function uiRows(outcome: ToolOutcome): unknown[][] {
@@ -44,6 +43,12 @@ function uiRows(outcome: ToolOutcome): unknown[][] {
 }
 
 describe('user_lookup', () => {
+  it('refuses when the directory is not among the chat\'s permitted and selected data sources', async () => {
+    const outcome = await tool.execute(JSON.stringify({ query: someone.email }), fakeToolContext(['sales']), TOOL_LIMITS);
+    expect(outcome).toMatchObject({ ok: false, code: 'TOOL_FORBIDDEN' });
+    expect(JSON.stringify(outcome)).not.toContain(someone.email);
+  });
+
   it('finds a person by exact email, with their manager, as text and a table', async () => {
     const outcome = await lookup({ query: someone.email });
     const rows = uiRows(outcome);
@@ -102,13 +107,13 @@ describe('user_lookup', () => {
 
   it('explains when the directory data source is not configured', async () => {
     const orphan = new UserLookupTool(fixture.catalog, 'staff');
-    const outcome = await orphan.execute(JSON.stringify({ query: 'alice' }), fakeToolContext([]), TOOL_LIMITS);
+    const outcome = await orphan.execute(JSON.stringify({ query: 'alice' }), fakeToolContext(['staff']), TOOL_LIMITS);
     expect(outcome).toMatchObject({ ok: false, code: 'TOOL_FAILED', message: 'The company directory is not configured on this server.' });
   });
 
   it('reports a directory without the expected table without revealing its path', async () => {
     const wrongSchema = new UserLookupTool(fixture.catalog, 'sales');
-    const outcome = await wrongSchema.execute(JSON.stringify({ query: 'alice' }), fakeToolContext([]), TOOL_LIMITS);
+    const outcome = await wrongSchema.execute(JSON.stringify({ query: 'alice' }), fakeToolContext(['sales']), TOOL_LIMITS);
     expect(outcome).toMatchObject({ ok: false, code: 'TOOL_FAILED' });
     expect(!outcome.ok && outcome.message).toMatch(/^The company directory could not be searched/);
     expect(!outcome.ok && outcome.message).not.toContain(fixture.dataDir);

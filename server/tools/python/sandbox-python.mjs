@@ -18,8 +18,13 @@ def _galaxy_build_sandbox(result_max_chars, chart_max_chars):
 
     # Runs once: leave nothing of the setup behind in the interpreter's globals.
     globals().pop('_galaxy_build_sandbox', None)
-    # Pyodide fills '_' with the child script's host path; the environment must say nothing of the host.
+    # Pyodide fills '_' with the child script's host path, and sys.executable, sys._base_executable
+    # and sys.orig_argv with the child script's path: nothing may name the host (checklist 42).
     os.environ.pop('_', None)
+    sys.executable = ''
+    sys._base_executable = ''
+    sys.orig_argv = ['python']
+    sys.argv = ['']
     # A restored snapshot carries the random state of the process that made it: without a reseed
     # from this process's own entropy, every session would draw the same "random" numbers.
     import random, tempfile
@@ -81,11 +86,49 @@ def _galaxy_build_sandbox(result_max_chars, chart_max_chars):
     sys.meta_path[:] = [SandboxImportBlocker] + [
         f for f in sys.meta_path if not is_bridge(getattr(f, '__module__', None) or '')
     ]
+    # Builtin modules can be created afresh from the C inittab with _imp.create_builtin, which would
+    # hand back a new, fully working _pyodide_core (to_js, create_proxy, raw_call …). So: import
+    # every other builtin now, then remove the creation entry points; later imports of builtins find
+    # them in sys.modules, and the bridge can never be created again (checklist 41).
+    import _imp
+    for name in sys.builtin_module_names:
+        if not is_bridge(name) and name not in sys.modules:
+            try:
+                __import__(name)
+            except BaseException:
+                pass
+    # The bridge's classes stay reachable by walking object.__subclasses__(), and some build JS
+    # objects when called (pyodide.ffi.JsException('x').js_error is a live JS Error, whose
+    # constructor leads to Error.prepareStackTrace). Make every bridge class refuse construction.
+    def refuse_construction(cls, *args, **kwargs):
+        raise TypeError(f'{cls.__name__} cannot be created in this sandbox')
+
+    def all_subclasses(root):
+        seen, stack = set(), [root]
+        while stack:
+            for sub in type.__subclasses__(stack.pop()):
+                if sub not in seen:
+                    seen.add(sub)
+                    stack.append(sub)
+        return seen
+
+    with warnings.catch_warnings():
+        # Reading __module__ of some typing aliases warns; the first user run must not see that.
+        warnings.simplefilter('ignore')
+        for cls in all_subclasses(object):
+            if is_bridge(str(getattr(cls, '__module__', '') or '')):
+                try:
+                    cls.__new__ = refuse_construction
+                except (TypeError, AttributeError):
+                    pass
+    for entry in ('create_builtin', 'exec_builtin', 'init_frozen'):
+        if hasattr(_imp, entry):
+            delattr(_imp, entry)
     for name in [n for n in sys.modules if is_bridge(n)]:
         module = sys.modules.pop(name)
         # Module globals hold proxies to JS objects (loadedPackages, scheduleCallback, to_js …).
         # Emptying them means a module object found later by walking the heap gives nothing.
-        if isinstance(module, types.ModuleType) and name != '_pyodide_core':
+        if isinstance(module, types.ModuleType):
             module.__dict__.clear()
     # Heap walkers are the easiest way back to a dropped module; ordinary code never needs them.
     for walker in ('get_objects', 'get_referrers', 'get_referents'):

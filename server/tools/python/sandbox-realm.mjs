@@ -94,6 +94,11 @@ export function lockDownRealm(pyodide) {
   }
   const api = pyodide._api;
   if (api && typeof api === 'object') api.loadBinaryFile = refuse('loadBinaryFile');
+  // A JS Error handle that reaches Python could install Error.prepareStackTrace and be handed V8
+  // CallSites (getThis/getFunction: the WebAssembly.Instance, Pyodide's Module). Pin it to
+  // "none" and freeze the constructor so no hook can ever be set (checklist 41).
+  Object.defineProperty(Error, 'prepareStackTrace', { value: undefined, writable: false, configurable: false });
+  Object.freeze(Error);
   // Without the NODEFS type nothing can mount a host directory, whatever reaches the FS object.
   if (pyodide.FS?.filesystems) delete pyodide.FS.filesystems.NODEFS;
 }
