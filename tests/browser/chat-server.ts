@@ -16,7 +16,16 @@ export interface ChatServer {
   server: RunningServer;
   upstream: FakeUpstream;
   url: string;
+  /** The temp dir holding the database; pass it as `reuseDir` to start a server on the same data. */
+  dir: string;
   close(): Promise<void>;
+}
+
+export interface ChatServerOptions {
+  /** Start on an earlier server's dir (same DATABASE_URL) instead of a fresh one. */
+  reuseDir?: string;
+  /** Leave the dir in place on close(), so a later server can reuse it (the caller removes it). */
+  keepDir?: boolean;
 }
 
 export const FAKE_MODEL = { name: 'fake', label: 'Fake GPT', modelName: 'fake-model-a' };
@@ -50,8 +59,8 @@ function llmsYaml(baseUrl: string): string {
   ].join('\n');
 }
 
-export async function startChatServer(env: Record<string, string> = {}): Promise<ChatServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'galaxy-page-'));
+export async function startChatServer(env: Record<string, string> = {}, options: ChatServerOptions = {}): Promise<ChatServer> {
+  const dir = options.reuseDir ?? (await mkdtemp(join(tmpdir(), 'galaxy-page-')));
   const upstream = await startFakeUpstream();
   const llmsFile = join(dir, 'llms.yml');
   await writeFile(llmsFile, llmsYaml(upstream.baseUrl));
@@ -77,10 +86,11 @@ export async function startChatServer(env: Record<string, string> = {}): Promise
     server,
     upstream,
     url: server.url,
+    dir,
     async close() {
       await server.close();
       await upstream.close();
-      await rm(dir, { recursive: true, force: true });
+      if (!options.keepDir) await rm(dir, { recursive: true, force: true });
     },
   };
 }
