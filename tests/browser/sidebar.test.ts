@@ -1,0 +1,245 @@
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { answerChunks } from '../support/chunks.js';
+import { scriptFromChunks } from '../support/fake-upstream.js';
+import { launchBrowser, newContext } from '../support/browser.js';
+import { seedLongChat } from '../support/seed-history.js';
+import { openChat, sendMessage, startChatServer, waitForAnswerEnd, waitForReady, type ChatServer } from './chat-server.js';
+
+/** The sidebar of past chats, search, rename/delete, reopening, the phone drawer and usage. */
+
+let chat: ChatServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+let userCounter = 0;
+
+beforeAll(async () => {
+  vi.setConfig({ expect: { poll: { timeout: 10_000, interval: 50 } } });
+  [chat, browser] = await Promise.all([startChatServer({ LLM_MAX_RETRIES: '0' }), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await chat?.close();
+});
+
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+});
+
+/** A fresh person (the proxy header), whose e-mail the test knows. */
+async function person(options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; email: string }> {
+  const email = `sidebar-${process.pid}-${++userCounter}@galaxy.test`;
+  const context = await newContext(browser, { ...options, extraHTTPHeaders: { 'X-EMAIL-USER': email } });
+  contexts.push(context);
+  return { context, email };
+}
+
+const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Chats' });
+const entry = (page: Page, title: string) => sidebar(page).getByRole('listitem').filter({ hasText: title });
+const entryButton = (page: Page, title: string) => entry(page, title).getByRole('button', { name: title });
+
+async function chatOnce(page: Page, text: string): Promise<void> {
+  await sendMessage(page, text);
+  await waitForAnswerEnd(page);
+}
+
+describe('the sidebar of past chats', () => {
+  it('lists a chat under Today after its first message, highlighted as the current one', async () => {
+    const { context } = await person();
+    const page = await openChat(context, chat.url);
+    await chatOnce(page, 'Plan a picnic for Saturday');
+    const button = entryButton(page, 'Plan a picnic for Saturday');
+    await button.waitFor();
+    await expect.poll(() => button.getAttribute('aria-current')).toBe('page');
+    await expect.poll(() => sidebar(page).getByRole('heading', { name: 'Today' }).count()).toBe(1);
+
+    await sidebar(page).getByRole('button', { name: 'New chat' }).click();
+    await chatOnce(page, 'Second topic');
+    await entryButton(page, 'Second topic').waitFor();
+    // Newest first, and only the open chat is current.
+    const titles = await sidebar(page).locator('.chat-title').allTextContents();
+    expect(titles).toEqual(['Second topic', 'Plan a picnic for Saturday']);
+    expect(await button.getAttribute('aria-current')).toBeNull();
+  });
+
+  it('search finds a word from the middle of an old answer, shows its snippet, and clearing restores the list', async () => {
+    const { context } = await person();
+    const page = await openChat(context, chat.url);
+    chat.upstream.enqueue(scriptFromChunks(answerChunks('Several instruments work here, a xylophone among them, and drums.')));
+    await chatOnce(page, 'Which instruments?');
+    await sidebar(page).getByRole('button', { name: 'New chat' }).click();
+    await chatOnce(page, 'Something else');
+    await entryButton(page, 'Something else').waitFor();
+
+    const search = page.getByRole('searchbox', { name: 'Search chats' });
+    await search.fill('xylophone');
+    const hit = entry(page, 'Which instruments?');
+    await expect.poll(() => hit.locator('.chat-snippet').textContent()).toContain('xylophone');
+    await expect.poll(() => entry(page, 'Something else').count()).toBe(0);
+
+    await search.fill('');
+    await entryButton(page, 'Something else').waitFor();
+    await entryButton(page, 'Which instruments?').waitFor();
+  });
+
+  it('renames a chat, and deletes one only after confirming; it is gone from the list and the API', async () => {
+    const { context } = await person();
+    const page = await openChat(context, chat.url);
+    await chatOnce(page, 'Old name');
+    await entry(page, 'Old name').getByRole('button', { name: 'Rename chat' }).click();
+    const renameDialog = page.getByRole('dialog', { name: /Rename/ });
+    await renameDialog.getByRole('textbox', { name: 'Title' }).fill('Fresh name');
+    await renameDialog.getByRole('button', { name: 'Save' }).click();
+    await entryButton(page, 'Fresh name').waitFor();
+    await expect.poll(async () => (await (await context.request.get(`${chat.url}/api/conversations`)).json()).items[0].title).toBe('Fresh name');
+
+    await entry(page, 'Fresh name').getByRole('button', { name: 'Delete chat' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Delete chat' });
+    await confirm.waitFor();
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    expect(await entry(page, 'Fresh name').count()).toBe(1);
+
+    await entry(page, 'Fresh name').getByRole('button', { name: 'Delete chat' }).click();
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => entry(page, 'Fresh name').count()).toBe(0);
+    const list = await (await context.request.get(`${chat.url}/api/conversations`)).json();
+    expect(list.items).toEqual([]);
+    // The deleted chat was the open one: a new, empty chat took its place.
+    await page.getByRole('heading', { name: 'What can I help with?' }).waitFor();
+  });
+
+  it('reopens a chat with its full history, and the next answer sees the earlier messages', async () => {
+    const { context } = await person();
+    const page = await openChat(context, chat.url);
+    await chatOnce(page, 'Remember the word apricot');
+    await sidebar(page).getByRole('button', { name: 'New chat' }).click();
+    await page.getByRole('heading', { name: 'What can I help with?' }).waitFor();
+
+    await entryButton(page, 'Remember the word apricot').click();
+    await page.getByText('Remember the word apricot', { exact: true }).and(page.locator('.user-text')).waitFor();
+    await expect.poll(() => entryButton(page, 'Remember the word apricot').getAttribute('aria-current')).toBe('page');
+    const before = chat.upstream.requests.length;
+    await chatOnce(page, 'Which word?');
+    const request = chat.upstream.requests.slice(before).find((r) => r.stream);
+    const contents = JSON.stringify(request?.body.messages);
+    expect(contents).toContain('Remember the word apricot');
+    expect(contents).toContain('Which word?');
+    await expect.poll(() => page.locator('.user-text').allTextContents()).toEqual(['Remember the word apricot', 'Which word?']);
+  });
+
+  it('focuses the search box with Ctrl+K', async () => {
+    const { context } = await person();
+    const page = await openChat(context, chat.url);
+    await page.getByRole('textbox', { name: 'Message' }).focus();
+    await page.keyboard.press('Control+k');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Search chats');
+  });
+
+  it('shows this month’s tokens, growing after a message', async () => {
+    const { context } = await person();
+    const page = await openChat(context, chat.url);
+    await chatOnce(page, 'Count my tokens');
+    const usage = page.getByRole('status', { name: 'Usage' });
+    const tokens = async () => Number((await usage.textContent())?.match(/^([\d.]+)/)?.[1] ?? NaN);
+    await expect.poll(tokens).toBeGreaterThan(0);
+    const first = await tokens();
+    expect(await usage.textContent()).toMatch(/tokens this month$/);
+    await chatOnce(page, 'And a second message with some more words in it');
+    await expect.poll(tokens).toBeGreaterThan(first);
+  });
+});
+
+describe('on a phone', () => {
+  it('is a drawer opened by the Chats button and closed by Escape, a backdrop tap or choosing a chat', async () => {
+    const { context } = await person({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await openChat(context, chat.url);
+    await chatOnce(page, 'Phone chat');
+    const menu = page.getByRole('button', { name: 'Chats' });
+    await expect.poll(() => sidebar(page).isVisible()).toBe(false);
+
+    await menu.click();
+    await sidebar(page).waitFor();
+    expect(await menu.getAttribute('aria-expanded')).toBe('true');
+    await page.keyboard.press('Escape');
+    await sidebar(page).waitFor({ state: 'hidden' });
+
+    await menu.click();
+    await sidebar(page).waitFor();
+    await page.mouse.click(380, 600); // the backdrop, right of the drawer
+    await sidebar(page).waitFor({ state: 'hidden' });
+
+    await menu.click();
+    await entryButton(page, 'Phone chat').click();
+    await sidebar(page).waitFor({ state: 'hidden' });
+  });
+});
+
+describe('long and lasting chats', () => {
+  it('opens a 2,000-message chat with its newest messages painted in under 300 ms, older ones on scrolling up', async () => {
+    const { context, email } = await person();
+    await seedLongChat(`sqlite:${join(chat.dir, 'galaxy.db')}`, email, { id: 's_seeded2000', title: 'Very long chat', messages: 2000 });
+    const page = await openChat(context, chat.url);
+    const button = entryButton(page, 'Very long chat');
+    await button.waitFor();
+    const elapsed = await button.evaluate(
+      (element) =>
+        new Promise<number>((resolve) => {
+          const start = performance.now();
+          (element as HTMLElement).click();
+          const check = () => {
+            const texts = [...document.querySelectorAll('.markdown')].map((node) => node.textContent ?? '');
+            if (texts.some((text) => text.includes('Answer number 1000:'))) requestAnimationFrame(() => resolve(performance.now() - start));
+            else requestAnimationFrame(check);
+          };
+          check();
+        }),
+    );
+    expect(elapsed).toBeLessThan(300);
+    await page.getByRole('button', { name: 'Show earlier messages' }).waitFor();
+    expect(await page.locator('.message').count()).toBeLessThan(400);
+    // Scrolling to the top draws older messages, a batch at a time, down to the first one.
+    await expect
+      .poll(async () => {
+        await page.locator('main.conversation').evaluate((element) => (element.scrollTop = 0));
+        return page.getByText('Question number 1', { exact: true }).count();
+      }, { timeout: 30_000 })
+      .toBe(1);
+  });
+
+  it('keeps chats across a server restart on the same database', async () => {
+    const first = await startChatServer({ LLM_MAX_RETRIES: '0' }, { keepDir: true });
+    const email = `sidebar-${process.pid}-restart@galaxy.test`;
+    try {
+      const before = await newContext(browser, { extraHTTPHeaders: { 'X-EMAIL-USER': email } });
+      contexts.push(before);
+      const page = await openChat(before, first.url);
+      await chatOnce(page, 'Survive the restart');
+      await entryButton(page, 'Survive the restart').waitFor();
+      await before.close();
+      await first.close();
+
+      const second = await startChatServer({ LLM_MAX_RETRIES: '0' }, { reuseDir: first.dir, keepDir: true });
+      try {
+        const after = await newContext(browser, { extraHTTPHeaders: { 'X-EMAIL-USER': email } });
+        contexts.push(after);
+        const again = await after.newPage();
+        await again.goto(`${second.url}/`);
+        await waitForReady(again);
+        await entryButton(again, 'Survive the restart').click();
+        await again.getByText('Survive the restart', { exact: true }).and(again.locator('.user-text')).waitFor();
+        const before2 = second.upstream.requests.length;
+        await chatOnce(again, 'Still there?');
+        const request = second.upstream.requests.slice(before2).find((r) => r.stream);
+        expect(JSON.stringify(request?.body.messages)).toContain('Survive the restart');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(first.dir, { recursive: true, force: true });
+    }
+  });
+});
