@@ -54,13 +54,14 @@ export function chatSidebar() {
     },
     get groups() {
       if (this.isSearching) return [{ label: 'Search results', items: this.chats.results }];
-      return groupByDay(this.chats.items);
+      // A chat with no message yet (a fresh New chat) is not worth listing.
+      return groupByDay(this.chats.items.filter((item) => item.messageCount > 0));
     },
     get showNoResults() {
       return this.isSearching && !this.chats.searching && this.chats.results.length === 0;
     },
     get showEmpty() {
-      return !this.isSearching && !this.chats.loading && this.chats.items.length === 0;
+      return !this.isSearching && !this.chats.loading && !this.chats.items.some((item) => item.messageCount > 0);
     },
     get drawerClass() {
       return this.chats.drawerOpen ? 'is-open' : '';

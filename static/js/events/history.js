@@ -2,8 +2,12 @@ import { addAssistantMessage, addToolPart, addUserMessage, resetConversation, te
 import { chatStore } from '../state/stores.js';
 import { holdEarlier, takeEarlier } from '../state/earlier-messages.js';
 
-/** A reopened chat shows its newest entries at once; older ones are drawn as the reader scrolls up. */
-const FIRST_WINDOW = 50;
+/**
+ * A reopened chat shows its newest entries at once; older ones are drawn as the reader scrolls up.
+ * Each message costs Alpine (CSP build) about 3 ms to draw, so the first window stays small enough
+ * for a 2,000-message chat to paint its newest messages within 300 ms (bench/history-open.ts).
+ */
+const FIRST_WINDOW = 24;
 
 /**
  * Rebuilds the conversation from a `history` snapshot (sent when a resume gap was too old, or when
