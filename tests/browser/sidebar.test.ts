@@ -151,6 +151,27 @@ describe('the sidebar of past chats', () => {
     await expect.poll(() => page.locator('.user-text').allTextContents()).toEqual(['Remember the word apricot', 'Which word?']);
   });
 
+  it('groups older chats by day and loads the next page when the list is scrolled to its end', async () => {
+    const { context, email } = await person();
+    const database = `sqlite:${join(chat.dir, 'galaxy.db')}`;
+    const day = 24 * 60 * 60 * 1000;
+    await seedLongChat(database, email, { id: 's_seedyesterday', title: 'From yesterday', messages: 2, endAt: new Date(Date.now() - day - 60_000) });
+    await seedLongChat(database, email, { id: 's_seedlastweek', title: 'From last week', messages: 2, endAt: new Date(Date.now() - 4 * day) });
+    for (let index = 0; index < 33; index++) {
+      await seedLongChat(database, email, { id: `s_seedold${index}`, title: `Ancient chat ${index}`, messages: 2, endAt: new Date(Date.now() - (40 + index) * day) });
+    }
+    const page = await openChat(context, chat.url);
+    await entryButton(page, 'From yesterday').waitFor();
+    const headings = await sidebar(page).getByRole('heading').allTextContents();
+    expect(headings).toEqual(['Yesterday', 'Previous 7 days', 'Older']);
+    const entries = sidebar(page).locator('.chat-entry');
+    // The first page is 30 chats, one of them this page's own new, still empty chat (not listed).
+    expect(await entries.count()).toBe(29);
+    await sidebar(page).locator('.sidebar-list').evaluate((list) => (list.scrollTop = list.scrollHeight));
+    await expect.poll(() => entries.count()).toBe(35);
+    await entryButton(page, 'Ancient chat 32').waitFor();
+  });
+
   it('focuses the search box with Ctrl+K', async () => {
     const { context } = await person();
     const page = await openChat(context, chat.url);

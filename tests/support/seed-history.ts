@@ -5,11 +5,11 @@ import type { StoredMessage } from '../../server/store/store.js';
  * Writes a long chat straight into a server's SQLite file (its DATABASE_URL), through the repo's own
  * store, so a test or bench can open a 2,000-message chat without running 1,000 turns.
  */
-export async function seedLongChat(databaseUrl: string, owner: string, options: { id: string; title: string; messages: number; model?: string }): Promise<void> {
+export async function seedLongChat(databaseUrl: string, owner: string, options: { id: string; title: string; messages: number; model?: string; endAt?: Date }): Promise<void> {
   const file = databaseUrl.replace(/^sqlite:/, '');
   const store = SqliteStore.open(file);
   try {
-    const start = Date.now() - options.messages * 1000;
+    const start = (options.endAt?.getTime() ?? Date.now()) - options.messages * 1000;
     await store.createConversation({
       id: options.id,
       owner,
@@ -26,7 +26,7 @@ export async function seedLongChat(databaseUrl: string, owner: string, options: 
       const isUser = index % 2 === 0;
       const turn = Math.floor(index / 2) + 1;
       batch.push({
-        id: `${isUser ? 'u' : 'm'}_seed${index}`,
+        id: `${isUser ? 'u' : 'm'}_${options.id}_${index}`,
         conversationId: options.id,
         role: isUser ? 'user' : 'assistant',
         text: isUser
