@@ -184,7 +184,7 @@ describe('the sidebar of past chats', () => {
     const { context } = await person();
     const page = await openChat(context, chat.url);
     await chatOnce(page, 'Count my tokens');
-    const usage = page.getByRole('status', { name: 'Usage' });
+    const usage = page.getByRole('region', { name: 'Usage' });
     const tokens = async () => Number((await usage.textContent())?.match(/^([\d.]+)/)?.[1] ?? NaN);
     await expect.poll(tokens).toBeGreaterThan(0);
     const first = await tokens();

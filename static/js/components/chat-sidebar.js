@@ -38,6 +38,8 @@ export function chatSidebar() {
       unsubscribe = onChatEvent((event) => this.onEvent(event));
       onKeydown = (event) => this.onKeydown(event);
       window.addEventListener('keydown', onKeydown);
+      // A page that does not fill the list (or lists few chats) cannot be scrolled: fetch on.
+      this.$watch('$store.chats.items.length', () => this.$nextTick(() => this.onListScroll()));
     },
 
     destroy() {
