@@ -26,13 +26,15 @@ export interface ChatServerOptions {
   reuseDir?: string;
   /** Leave the dir in place on close(), so a later server can reuse it (the caller removes it). */
   keepDir?: boolean;
+  /** Extra YAML lines for the default fake model (e.g. `    context_tokens: 400`). */
+  fakeModelLines?: string[];
 }
 
 export const FAKE_MODEL = { name: 'fake', label: 'Fake GPT', modelName: 'fake-model-a' };
 export const OTHER_MODEL = { name: 'fake-b', label: 'Fake Claude', modelName: 'fake-model-b' };
 export const BROKEN_MODEL = { name: 'keyless', label: 'Keyless model' };
 
-function llmsYaml(baseUrl: string): string {
+function llmsYaml(baseUrl: string, fakeModelLines: string[] = []): string {
   return [
     'llms:',
     `  - name: ${FAKE_MODEL.name}`,
@@ -41,6 +43,7 @@ function llmsYaml(baseUrl: string): string {
     `    base_url: ${baseUrl}`,
     '    api_key: test-key',
     `    model_name: ${FAKE_MODEL.modelName}`,
+    ...fakeModelLines,
     `  - name: ${OTHER_MODEL.name}`,
     `    label: ${OTHER_MODEL.label}`,
     '    provider: openai-compatible',
@@ -63,7 +66,7 @@ export async function startChatServer(env: Record<string, string> = {}, options:
   const dir = options.reuseDir ?? (await mkdtemp(join(tmpdir(), 'galaxy-page-')));
   const upstream = await startFakeUpstream();
   const llmsFile = join(dir, 'llms.yml');
-  await writeFile(llmsFile, llmsYaml(upstream.baseUrl));
+  await writeFile(llmsFile, llmsYaml(upstream.baseUrl, options.fakeModelLines));
   const server = await startServer({
     env: {
       PORT: '0',

@@ -249,6 +249,22 @@ describe('long and lasting chats', () => {
     await expect.poll(() => page.locator('.message').count()).toBeGreaterThan(shown + 100);
   }, 60_000);
 
+  it('says once, inline, that older messages no longer fit the model', async () => {
+    const small = await startChatServer({ LLM_MAX_RETRIES: '0' }, { fakeModelLines: ['    context_tokens: 400', '    max_output_tokens: 100'] });
+    try {
+      const { context } = await person();
+      const page = await openChat(context, small.url);
+      const note = page.getByRole('note');
+      const long = (n: number) => `message ${n}: ${'lorem ipsum dolor sit amet '.repeat(12)}`;
+      for (let n = 1; n <= 4; n++) await chatOnce(page, long(n));
+      await expect.poll(() => note.textContent()).toContain('no longer fit');
+      await chatOnce(page, long(5));
+      expect(await note.count()).toBe(1);
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
+
   it('keeps chats across a server restart on the same database', async () => {
     const first = await startChatServer({ LLM_MAX_RETRIES: '0' }, { keepDir: true });
     const email = `sidebar-${process.pid}-restart@galaxy.test`;
