@@ -9,7 +9,6 @@ import { seedLongChat } from '../support/seed-history.js';
 import { openChat, sendMessage, startChatServer, waitForAnswerEnd, waitForReady, type ChatServer } from './chat-server.js';
 
 /** The sidebar of past chats, search, rename/delete, reopening, the phone drawer and usage. */
-
 let chat: ChatServer;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
@@ -201,18 +200,15 @@ describe('on a phone', () => {
     await chatOnce(page, 'Phone chat');
     const menu = page.getByRole('button', { name: 'Chats' });
     await expect.poll(() => sidebar(page).isVisible()).toBe(false);
-
     await menu.click();
     await sidebar(page).waitFor();
     expect(await menu.getAttribute('aria-expanded')).toBe('true');
     await page.keyboard.press('Escape');
     await sidebar(page).waitFor({ state: 'hidden' });
-
     await menu.click();
     await sidebar(page).waitFor();
     await page.mouse.click(380, 600); // the backdrop, right of the drawer
     await sidebar(page).waitFor({ state: 'hidden' });
-
     await menu.click();
     await entryButton(page, 'Phone chat').click();
     await sidebar(page).waitFor({ state: 'hidden' });
