@@ -1,5 +1,7 @@
 import { Alpine } from '/static/vendor.js';
 import { registerStores } from './state/stores.js';
+import { registerConversationStore } from './state/conversations.js';
+import { registerEarlierStore } from './state/earlier-messages.js';
 import { chatClient } from './net/chat-client.js';
 import { appShell } from './components/app-shell.js';
 import { chatMessage } from './components/chat-message.js';
@@ -12,10 +14,17 @@ import { toasts } from './components/toasts.js';
 import { toolCall } from './components/tool-call.js';
 import { toolPicker } from './components/tool-picker.js';
 import { toolUi } from './components/tool-ui.js';
+import { chatSidebar } from './components/chat-sidebar.js';
+import { chatsMenu } from './components/chats-menu.js';
+import { usageMeter } from './components/usage-meter.js';
+import { showEarlier } from './components/show-earlier.js';
+import { chatNotice } from './components/chat-notice.js';
 
 /** Entry point: stores first, then the socket (so it opens before Alpine renders), then Alpine. */
 
 registerStores();
+registerConversationStore();
+registerEarlierStore();
 chatClient.start();
 
 const components = {
@@ -30,6 +39,11 @@ const components = {
   toolCall,
   toolPicker,
   toolUi,
+  chatSidebar,
+  chatsMenu,
+  usageMeter,
+  showEarlier,
+  chatNotice,
 };
 for (const [name, factory] of Object.entries(components)) Alpine.data(name, factory);
 

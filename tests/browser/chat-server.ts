@@ -16,14 +16,25 @@ export interface ChatServer {
   server: RunningServer;
   upstream: FakeUpstream;
   url: string;
+  /** The temp dir holding the database; pass it as `reuseDir` to start a server on the same data. */
+  dir: string;
   close(): Promise<void>;
+}
+
+export interface ChatServerOptions {
+  /** Start on an earlier server's dir (same DATABASE_URL) instead of a fresh one. */
+  reuseDir?: string;
+  /** Leave the dir in place on close(), so a later server can reuse it (the caller removes it). */
+  keepDir?: boolean;
+  /** Extra YAML lines for the default fake model (e.g. `    context_tokens: 400`). */
+  fakeModelLines?: string[];
 }
 
 export const FAKE_MODEL = { name: 'fake', label: 'Fake GPT', modelName: 'fake-model-a' };
 export const OTHER_MODEL = { name: 'fake-b', label: 'Fake Claude', modelName: 'fake-model-b' };
 export const BROKEN_MODEL = { name: 'keyless', label: 'Keyless model' };
 
-function llmsYaml(baseUrl: string): string {
+function llmsYaml(baseUrl: string, fakeModelLines: string[] = []): string {
   return [
     'llms:',
     `  - name: ${FAKE_MODEL.name}`,
@@ -32,6 +43,7 @@ function llmsYaml(baseUrl: string): string {
     `    base_url: ${baseUrl}`,
     '    api_key: test-key',
     `    model_name: ${FAKE_MODEL.modelName}`,
+    ...fakeModelLines,
     `  - name: ${OTHER_MODEL.name}`,
     `    label: ${OTHER_MODEL.label}`,
     '    provider: openai-compatible',
@@ -50,11 +62,11 @@ function llmsYaml(baseUrl: string): string {
   ].join('\n');
 }
 
-export async function startChatServer(env: Record<string, string> = {}): Promise<ChatServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'galaxy-page-'));
+export async function startChatServer(env: Record<string, string> = {}, options: ChatServerOptions = {}): Promise<ChatServer> {
+  const dir = options.reuseDir ?? (await mkdtemp(join(tmpdir(), 'galaxy-page-')));
   const upstream = await startFakeUpstream();
   const llmsFile = join(dir, 'llms.yml');
-  await writeFile(llmsFile, llmsYaml(upstream.baseUrl));
+  await writeFile(llmsFile, llmsYaml(upstream.baseUrl, options.fakeModelLines));
   const server = await startServer({
     env: {
       PORT: '0',
@@ -77,10 +89,11 @@ export async function startChatServer(env: Record<string, string> = {}): Promise
     server,
     upstream,
     url: server.url,
+    dir,
     async close() {
       await server.close();
       await upstream.close();
-      await rm(dir, { recursive: true, force: true });
+      if (!options.keepDir) await rm(dir, { recursive: true, force: true });
     },
   };
 }

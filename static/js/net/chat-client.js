@@ -48,6 +48,14 @@ function applyEvent(event) {
   }
   const handler = handlers[event.type];
   if (handler) handler(event);
+  for (const listener of listeners) listener(event);
+}
+
+/** Parts of the page that only watch the chat (the sidebar, usage) subscribe here; returns the unsubscribe. */
+const listeners = new Set();
+export function onChatEvent(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 function onConnectionState(state, _closeCode, detail) {
@@ -106,6 +114,11 @@ export const chatClient = {
 
   newChat() {
     sendOrWarn({ type: 'new-chat' });
+  },
+
+  /** Opens an earlier chat: the server answers `ready` then `history`. */
+  openChat(conversationId) {
+    return sendOrWarn({ type: 'open-chat', conversationId });
   },
 
   selectModel(model) {
