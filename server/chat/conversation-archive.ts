@@ -1,20 +1,12 @@
 import type { ChatMessage } from '../llm/types.js';
 import type { HistoryEntry } from '../protocol/server-events.js';
+import type { NewConversation } from '../store/store.js';
 
 /** A stored chat, in the two shapes reopening needs: what the reader sees and what the model sees. */
-export interface ReopenableChat {
-  id: string;
-  owner: string;
-  tenant: string;
-  title: string;
-  model: string;
-  tools: string[];
-  dataSources: string[];
-  locked: boolean;
-  createdAt: string;
+export type ReopenableChat = NewConversation & {
   entries: HistoryEntry[];
   history: ChatMessage[];
-}
+};
 
 /** Where earlier chats come from when they are not live in this process (the store). */
 export interface ConversationArchive {

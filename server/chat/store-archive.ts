@@ -68,18 +68,7 @@ export class StoreArchive implements ConversationArchive {
     const conversation = await this.store.getConversation(id, owner);
     if (!conversation) return undefined;
     const messages = await this.store.getMessages(id, owner);
-    return {
-      id: conversation.id,
-      owner: conversation.owner,
-      tenant: conversation.tenant,
-      title: conversation.title,
-      model: conversation.model,
-      tools: conversation.tools,
-      dataSources: conversation.dataSources,
-      locked: conversation.locked,
-      createdAt: conversation.createdAt,
-      entries: entriesFrom(messages),
-      history: historyFrom(messages),
-    };
+    const { updatedAt: _updatedAt, messageCount: _count, ...chat } = conversation;
+    return { ...chat, entries: entriesFrom(messages), history: historyFrom(messages) };
   }
 }
