@@ -78,12 +78,15 @@ describe('stdio children', () => {
     g.upstream.enqueue(call('v1', 'probe__env', {}), answer('Seen.'));
     client.send({ type: 'send', text: 'show env' });
     const result = await client.next('tool-result');
-    const childEnv = JSON.parse(result.content) as Record<string, string>;
+    // The page never sees a configured secret; the model's view of the result (the next request) keeps it.
+    expect(result.content).not.toContain(CHILD_SECRET);
+    await client.next('message-end');
+    const toolMessage = g.upstream.requests.at(-1)!.body.messages.find((m: { role: string }) => m.role === 'tool');
+    const childEnv = JSON.parse(toolMessage.content) as Record<string, string>;
     expect(childEnv.PROBE_PLAIN).toBe('plain');
     expect(childEnv.PROBE_TOKEN).toBe(CHILD_SECRET);
     expect(childEnv[GALAXY_PROBE_VAR]).toBeUndefined();
     for (const key of Object.keys(childEnv)) expect([...SDK_BASELINE, 'PROBE_TOKEN', 'PROBE_PLAIN']).toContain(key);
-    await client.next('message-end');
     const transcript = readFileSync(join(g.logsDir, `${ready.session.id}.jsonl`), 'utf8');
     expect(transcript).toContain('probe__env');
     expect(transcript).not.toContain(CHILD_SECRET);
