@@ -100,3 +100,22 @@ describe('layout on a wide screen', () => {
     expect(button.width).toBeLessThan(column.width / 2);
   });
 });
+
+describe('answer actions', () => {
+  it('copies the answer as markdown, and gives each message its time on hover and for screen readers', async () => {
+    const answer = '# Title\n\nSome **bold** text and `code`.';
+    chat.upstream.enqueue(scriptFromChunks(answerChunks(answer), { delayMs: 5 }));
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await sendMessage(page, 'Markdown please');
+    await waitForAnswerEnd(page);
+
+    await lastAnswer(page).getByRole('button', { name: 'Copy answer' }).click();
+    await expect.poll(() => lastAnswer(page).getByRole('button', { name: 'Copied' }).isVisible()).toBe(true);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(answer);
+
+    const time = lastAnswer(page).locator('time');
+    expect(await time.getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await time.textContent()).toMatch(/^Answered /);
+    expect(await lastAnswer(page).getAttribute('title')).toBe(await time.textContent());
+  });
+});
