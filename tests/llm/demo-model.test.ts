@@ -142,6 +142,18 @@ describe('DemoModel: tool calls', () => {
     const { text } = await run(fast(), request(messages, ALL_TOOLS));
     expect(text).toContain('**The tool reported a problem from `code_execution`:**\n\n```\nError: line 1\nline 2\n```');
   });
+
+  it('does not repeat the rows of a successful multi-line result, which the page already shows', async () => {
+    const messages: ChatMessage[] = [
+      ...ask('show orders'),
+      { role: 'assistant', content: '', tool_calls: [{ id: 'q', type: 'function', function: { name: 'sql_query', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'q', content: 'id | total\n1 | 20\n2 | 35' },
+    ];
+    const { text } = await run(fast(), request(messages, ALL_TOOLS));
+    expect(text).toContain('**Result from `sql_query`:** 3 lines, shown above.');
+    expect(text).not.toContain('```');
+    expect(text).not.toContain('1 | 20');
+  });
 });
 
 describe('DemoModel: stop', () => {
