@@ -100,7 +100,8 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
       text += thisRound;
       roundText = ''; // committed: the catch below only adds text from a round that did not finish
       session.transcript.write('model-call', {
-        messageId, model: model.name, round, firstTokenMs, durationMs: Date.now() - started,
+        // The round's text: lets the export put it before the tool calls it announced.
+        messageId, model: model.name, round, text: thisRound, firstTokenMs, durationMs: Date.now() - started,
         finishReason: finished.finishReason, usage: finished.usage, toolCalls: finished.toolCalls.length,
       });
       if (finished.toolCalls.length === 0) {
