@@ -119,3 +119,18 @@ describe('answer actions', () => {
     expect(await lastAnswer(page).getAttribute('title')).toBe(await time.textContent());
   });
 });
+
+describe('on a phone', () => {
+  it('says "Send", not "Enter to send"', async () => {
+    const phone = await newUserContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    try {
+      const phonePage = await openChat(phone, chat.url);
+      const input = phonePage.getByRole('textbox', { name: 'Message' });
+      expect(await input.getAttribute('placeholder')).toBe('Ask anything, then tap Send');
+      const desktopPlaceholder = await page.getByRole('textbox', { name: 'Message' }).getAttribute('placeholder');
+      expect(desktopPlaceholder).toContain('Enter to send');
+    } finally {
+      await phone.close();
+    }
+  });
+});
