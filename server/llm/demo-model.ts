@@ -2,6 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Usage } from '../protocol/server-events.js';
 import { pickDemoToolRule } from './demo-tool-rules.js';
 import type { ChatMessage, ChatModel, ModelEvent, StreamRequest, ToolCallRequest } from './types.js';
+import { SAMPLE_DATA_SEED } from '../data/sample-data.js';
+import { generateDirectory } from '../data/sample-directory.js';
+
+let suggestedPerson: string | undefined;
+/** Someone who really is in the sample directory, so "who is …" finds a person (built once, lazily). */
+function samplePersonName(): string {
+  suggestedPerson ??= generateDirectory(SAMPLE_DATA_SEED).people[0]?.name ?? 'a colleague';
+  return suggestedPerson;
+}
 
 /**
  * A built-in model that needs no network and no key, so a fresh clone works end to end (design §5).
@@ -94,7 +103,7 @@ function markdownAnswer(userText: string | undefined, toolNames: string[]): stri
   const wordCount = countWords(said);
   const toolLine =
     toolNames.length > 0
-      ? `- Tools in this chat: ${toolNames.map((n) => `\`${n}\``).join(', ')}. Ask me to *calculate 12 * 7*, to *run Python code*, *who is Ada*, or about *sales orders* and I will call one.`
+      ? `- Tools in this chat: ${toolNames.map((n) => `\`${n}\``).join(', ')}. Ask me to *calculate 12 * 7*, to *run Python code*, *who is ${samplePersonName()}*, or about *sales orders* and I will call one.`
       : '- No tools are selected. Pick some (math, Python, people, data) and ask me to *calculate 12 * 7* or about *sales orders*.';
   return [
     '### Demo answer',
