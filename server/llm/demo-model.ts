@@ -142,7 +142,6 @@ function summariseToolResults(messages: ChatMessage[]): string {
     const content = result.content.trim();
     const preview = content.length > RESULT_PREVIEW_CHARS ? `${content.slice(0, RESULT_PREVIEW_CHARS)}…` : content;
     const failed = /^error\b/i.test(content);
-    const lineCount = content.split('\n').length;
     // A successful multi-line result (rows, program output) is already drawn by the page from the
     // tool's result; quoting it again in a fence showed every row twice. Errors are quoted: they
     // are short, and the reader needs to see them.
@@ -150,7 +149,7 @@ function summariseToolResults(messages: ChatMessage[]): string {
       ? ` ${preview}`
       : failed
         ? `\n\n\`\`\`\n${preview.replace(/```/g, "'''")}\n\`\`\``
-        : ` ${lineCount} lines, shown above.`;
+        : ' the full result is shown above.';
     return `**${failed ? 'The tool reported a problem' : 'Result'} from \`${name}\`:**${body}`;
   });
   return [...parts, '', '_(Demo model: a real model would now explain this result in its own words.)_'].join('\n');

@@ -161,7 +161,7 @@ describe('DemoModel: tool calls', () => {
       { role: 'tool', tool_call_id: 'q', content: 'id | total\n1 | 20\n2 | 35' },
     ];
     const { text } = await run(fast(), request(messages, ALL_TOOLS));
-    expect(text).toContain('**Result from `sql_query`:** 3 lines, shown above.');
+    expect(text).toContain('**Result from `sql_query`:** the full result is shown above.');
     expect(text).not.toContain('```');
     expect(text).not.toContain('1 | 20');
   });
