@@ -1,13 +1,19 @@
 /**
  * A tiny command-line chat client for Galaxy Chat's WebSocket protocol — the quickest way to see a
  * running server answer:  npm run chat -- "What is 12 * 7?"
- * Options (environment): GALAXY_URL (default ws://localhost:8000/ws), GALAXY_EMAIL (sent as
- * X-EMAIL-USER; leave unset against a TEST_MODE server), GALAXY_MODEL (a model name).
+ *   npm run chat -- --new "Start over"   (a fresh chat instead of joining the browser's)
+ * Options (environment): GALAXY_URL (default ws://localhost:$PORT/ws, PORT defaulting to 8000),
+ * GALAXY_EMAIL (sent as X-EMAIL-USER; leave unset against a TEST_MODE server), GALAXY_MODEL.
+ * Exits 1 when the question is refused or its answer ends in an error, so scripts can rely on it.
  */
 import WebSocket from 'ws';
 
-const url = process.env.GALAXY_URL ?? 'ws://localhost:8000/ws';
-const question = process.argv.slice(2).join(' ').trim() || 'Hello! What can you do?';
+const url = process.env.GALAXY_URL ?? `ws://localhost:${process.env.PORT || '8000'}/ws`;
+const args = process.argv.slice(2);
+const startNewChat = args.includes('--new');
+const question = args.filter((arg) => arg !== '--new').join(' ').trim() || 'Hello! What can you do?';
+let newChatSent = false;
+let failed = false;
 const headers: Record<string, string> = process.env.GALAXY_EMAIL ? { 'X-EMAIL-USER': process.env.GALAXY_EMAIL } : {};
 const ws = new WebSocket(url, { headers });
 let messageId: string | undefined;
@@ -31,6 +37,12 @@ ws.on('message', (data) => {
   const event = JSON.parse(data.toString()) as Record<string, any>;
   switch (event.type) {
     case 'ready': {
+      // The first `ready` joins the person's current chat; after `new-chat` a second one arrives.
+      if (startNewChat && !newChatSent) {
+        newChatSent = true;
+        ws.send(JSON.stringify({ type: 'new-chat' }));
+        break;
+      }
       const model = process.env.GALAXY_MODEL;
       process.stderr.write(`${event.appName} — signed in as ${event.user}; model ${model ?? event.session.model}\n\n> ${question}\n\n`);
       if (model) ws.send(JSON.stringify({ type: 'select-model', model }));
@@ -58,12 +70,18 @@ ws.on('message', (data) => {
     case 'tool-error':
       if (event.messageId === messageId) process.stderr.write(`[tool error ${event.code}] ${event.message}\n`);
       break;
-    case 'error':
-      if (event.seq === 0 || event.messageId === messageId) process.stderr.write(`\n[error ${event.code}] ${event.message}\n`);
+    case 'error': {
+      const ours = (event.seq === 0 && !event.messageId) || (messageId !== undefined && event.messageId === messageId);
+      if (!ours) break; // an error replayed from the chat's earlier turns
+      process.stderr.write(`\n[error ${event.code}] ${event.message}\n`);
+      failed = true;
+      if (!messageId) ws.close(); // the question was refused: no answer will follow
       break;
+    }
     case 'message-end':
       if (event.id === messageId) {
         process.stdout.write('\n');
+        if (event.error) failed = true;
         ws.close();
       }
       break;
@@ -71,4 +89,4 @@ ws.on('message', (data) => {
       break;
   }
 });
-ws.on('close', () => process.exit(0));
+ws.on('close', () => process.exit(failed ? 1 : 0));

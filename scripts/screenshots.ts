@@ -42,7 +42,8 @@ async function waitForReady(page: Page): Promise<void> {
 async function send(page: Page, text: string): Promise<void> {
   const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill(text);
-  await box.press('Enter');
+  // A touch screen sends with the button (its Enter is a newline), as a person there would.
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
 }
 
 async function waitForIdle(page: Page): Promise<void> {

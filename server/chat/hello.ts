@@ -16,7 +16,11 @@ export function readyEvent(ctx: ChatDeps, state: ConnectionState, session: Sessi
     testMode: state.testMode,
     resumed,
     session: session.info(),
-    models: ctx.models.list().filter((m) => ctx.policy.canUseModel(user, m.name)),
+    // `reason` is operator detail (missing key names, ECONNREFUSED): it stays in /ready and the log.
+    models: ctx.models
+      .list()
+      .filter((m) => ctx.policy.canUseModel(user, m.name))
+      .map(({ reason: _operatorDetail, ...model }) => model),
     tools: ctx.tools.listFor(user),
     dataSources: ctx.catalog
       .list()

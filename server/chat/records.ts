@@ -29,6 +29,8 @@ export type ChatRecord =
       messageId: string;
       model: string;
       round: number;
+      /** What this call streamed (the answer is the rounds' text joined). */
+      text: string;
       firstTokenMs?: number;
       durationMs: number;
       finishReason: string;

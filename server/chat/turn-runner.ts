@@ -132,6 +132,8 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
         messageId,
         model: model.name,
         round: index,
+        // The round's text: lets the .txt export put it before the tool calls it announced.
+        text: result.text,
         ...(firstTokenMs !== undefined ? { firstTokenMs } : {}),
         durationMs: Date.now() - started,
         finishReason: result.finished?.finishReason ?? (signal.aborted ? 'aborted' : 'error'),

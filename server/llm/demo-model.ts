@@ -2,6 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Usage } from '../protocol/server-events.js';
 import { pickDemoToolRule } from './demo-tool-rules.js';
 import type { ChatMessage, ChatModel, ModelEvent, StreamRequest, ToolCallRequest } from './types.js';
+import { SAMPLE_DATA_SEED } from '../data/sample-data.js';
+import { generateDirectory } from '../data/sample-directory.js';
+
+let suggestedPerson: string | undefined;
+/** Someone who really is in the sample directory, so "who is …" finds a person (built once, lazily). */
+function samplePersonName(): string {
+  suggestedPerson ??= generateDirectory(SAMPLE_DATA_SEED).people[0]?.name ?? 'a colleague';
+  return suggestedPerson;
+}
 
 /**
  * A built-in model that needs no network and no key, so a fresh clone works end to end (design §5).
@@ -94,7 +103,7 @@ function markdownAnswer(userText: string | undefined, toolNames: string[]): stri
   const wordCount = countWords(said);
   const toolLine =
     toolNames.length > 0
-      ? `- Tools in this chat: ${toolNames.map((n) => `\`${n}\``).join(', ')}. Ask me to *calculate 12 * 7*, to *run Python code*, *who is Ada*, or about *sales orders* and I will call one.`
+      ? `- Tools in this chat: ${toolNames.map((n) => `\`${n}\``).join(', ')}. Ask me to *calculate 12 * 7*, to *run Python code*, *who is ${samplePersonName()}*, or about *sales orders* and I will call one.`
       : '- No tools are selected. Pick some (math, Python, people, data) and ask me to *calculate 12 * 7* or about *sales orders*.';
   return [
     '### Demo answer',
@@ -133,7 +142,14 @@ function summariseToolResults(messages: ChatMessage[]): string {
     const content = result.text.trim();
     const preview = content.length > RESULT_PREVIEW_CHARS ? `${content.slice(0, RESULT_PREVIEW_CHARS)}…` : content;
     const failed = /^error\b/i.test(content);
-    const body = preview.includes('\n') ? `\n\n\`\`\`\n${preview.replace(/```/g, "'''")}\n\`\`\`` : ` ${preview}`;
+    // A successful multi-line result (rows, program output) is already drawn by the page from the
+    // tool's result; quoting it again in a fence showed every row twice. Errors are quoted: they
+    // are short, and the reader needs to see them.
+    const body = !preview.includes('\n')
+      ? ` ${preview}`
+      : failed
+        ? `\n\n\`\`\`\n${preview.replace(/```/g, "'''")}\n\`\`\``
+        : ' the full result is shown above.';
     return `**${failed ? 'The tool reported a problem' : 'Result'} from \`${name}\`:**${body}`;
   });
   return [...parts, '', '_(Demo model: a real model would now explain this result in its own words.)_'].join('\n');

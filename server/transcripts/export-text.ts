@@ -46,15 +46,39 @@ function renderText(records: Record_[], start: Record_, appName: string): string
     '='.repeat(60),
     '',
   ];
+  // Answers are named by number ("Answer 2"), not by internal id, in the order they started.
+  const answerNumbers = new Map<string, number>();
+  const answerName = (id: unknown) => {
+    const key = String(id);
+    if (!answerNumbers.has(key)) answerNumbers.set(key, answerNumbers.size + 1);
+    return `Answer ${answerNumbers.get(key)}`;
+  };
+  // Text already written per answer from its rounds (model-call records), so the final record only
+  // adds what no round carried (a notice, or the text of a round that never finished).
+  const written = new Map<string, string>();
   for (const r of records) {
     const time = r.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
     switch (r.kind) {
       case 'user-message':
         lines.push(`[${time}] You:`, String(r.text), '');
         break;
-      case 'assistant-message':
-        lines.push(`[${time}] Assistant (${String(r.model)})${r.incomplete ? ' [incomplete]' : ''}:`, String(r.text), '');
+      case 'model-call': {
+        if (typeof r.text !== 'string' || r.text.trim() === '') break;
+        const id = String(r.messageId);
+        written.set(id, (written.get(id) ?? '') + r.text);
+        lines.push(`[${time}] ${answerName(id)} (${String(r.model)}):`, r.text.trim(), '');
         break;
+      }
+      case 'assistant-message': {
+        const id = String(r.messageId);
+        const text = String(r.text ?? '');
+        const already = written.get(id) ?? '';
+        const rest = already && text.startsWith(already) ? text.slice(already.length) : already ? '' : text;
+        const marker = r.incomplete ? ' [incomplete]' : '';
+        if (rest.trim() !== '') lines.push(`[${time}] ${answerName(id)} (${String(r.model)})${marker}:`, rest.trim(), '');
+        else if (marker || !already) lines.push(`[${time}] ${answerName(id)} (${String(r.model)})${marker}: (no text)`, '');
+        break;
+      }
       case 'tool-call':
         lines.push(`[${time}] Tool call ${String(r.name)}: ${JSON.stringify(r.args)}`, '');
         break;
@@ -68,7 +92,7 @@ function renderText(records: Record_[], start: Record_, appName: string): string
         lines.push(`[${time}] Error: ${String(r.code)} — ${String(r.message)}`, '');
         break;
       case 'feedback':
-        lines.push(`[${time}] Feedback${r.messageId ? ` on ${String(r.messageId)}` : ''}: ${String(r.rating ?? '')} ${String(r.comment ?? '')}`.trimEnd(), '');
+        lines.push(`[${time}] Feedback${r.messageId ? ` on ${answerName(r.messageId)}` : ''}: ${String(r.rating ?? '')} ${String(r.comment ?? '')}`.trimEnd(), '');
         break;
       case 'session-end':
         lines.push(`[${time}] Session ended (${String(r.reason)})`);

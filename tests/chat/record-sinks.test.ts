@@ -25,9 +25,9 @@ describe('one fact, each sink its own view', () => {
   it('streamed text reaches the client but not the transcript; model calls the transcript only', () => {
     expect(eventsFor({ kind: 'assistant-text', id: 'm', text: 'hi' })).toEqual([{ type: 'delta', id: 'm', text: 'hi' }]);
     expect(transcriptLinesFor({ kind: 'assistant-text', id: 'm', text: 'hi' })).toEqual([]);
-    const call = { kind: 'model-call' as const, messageId: 'm', model: 'demo', round: 0, durationMs: 5, finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 }, toolCalls: [] };
+    const call = { kind: 'model-call' as const, messageId: 'm', model: 'demo', round: 0, text: 'hi', durationMs: 5, finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 }, toolCalls: [] };
     expect(eventsFor(call)).toEqual([]);
-    expect(transcriptLinesFor(call)[0]).toEqual(['model-call', { messageId: 'm', model: 'demo', round: 0, durationMs: 5, finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 }, toolCalls: 0 }]);
+    expect(transcriptLinesFor(call)[0]).toEqual(['model-call', { messageId: 'm', model: 'demo', round: 0, durationMs: 5, finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 }, toolCalls: 0, text: 'hi' }]);
   });
 
   it('a new chat writes its start and selection to the transcript and sends no event (ready says it)', () => {

@@ -48,7 +48,7 @@ describe('StoreSink', () => {
     const s = sink(store);
     s.record({ kind: 'assistant-start', id: 'm1', model: 'demo', at: 'now' });
     const call = { id: 'call_1', type: 'function' as const, function: { name: 'basic_math', arguments: '{}' } };
-    s.record({ kind: 'model-call', messageId: 'm1', model: 'demo', round: 0, durationMs: 3, finishReason: 'tool_calls', usage: { promptTokens: 10, completionTokens: 2, totalTokens: 12, estimated: true }, toolCalls: [call] });
+    s.record({ kind: 'model-call', messageId: 'm1', model: 'demo', round: 0, text: '', durationMs: 3, finishReason: 'tool_calls', usage: { promptTokens: 10, completionTokens: 2, totalTokens: 12, estimated: true }, toolCalls: [call] });
     s.record({ kind: 'tool-call', messageId: 'm1', callId: 'call_1', name: 'basic_math', args: {} });
     s.record({ kind: 'tool-error', messageId: 'm1', callId: 'call_1', name: 'basic_math', code: 'TOOL_TIMEOUT', message: 'slow', durationMs: 9 });
     s.record({ kind: 'assistant-end', id: 'm1', model: 'demo', text: '', reason: 'stopped', finishReason: 'stopped' });

@@ -61,7 +61,7 @@ describe('transcripts and export', () => {
     expect(res.text).toMatch(/Started: \d{4}-\d\d-\d\dT/);
     expect(res.text).toContain('Model(s): fake');
     expect(res.text).toMatch(/\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\] You:\nWhat is the capital of France\?/);
-    expect(res.text).toMatch(/\] Assistant \(fake\):\nParis is the capital\./);
+    expect(res.text).toMatch(/\] Answer 1 \(fake\):\nParis is the capital\./);
     expect((await g.get(path, { ...headers, 'X-EMAIL-USER': 'someone@example.com' })).status).toBe(404);
     expect((await g.get('/api/sessions/..%2F..%2Fetc%2Fpasswd/export.txt', headers)).status).toBe(404);
     client.close();

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DemoModel } from '../../server/llm/demo-model.js';
 import { mathExpression, personQuery } from '../../server/llm/demo-tool-rules.js';
 import type { ChatMessage, ModelEvent, StreamRequest, ToolSpec } from '../../server/llm/types.js';
+import { SAMPLE_DATA_SEED } from '../../server/data/sample-data.js';
+import { generateDirectory } from '../../server/data/sample-directory.js';
 
 function spec(name: string, description = `${name} tool`, parameters: Record<string, unknown> = { type: 'object' }): ToolSpec {
   return { type: 'function', function: { name, description, parameters } };
@@ -63,6 +65,15 @@ describe('DemoModel: answers', () => {
     const { done, text } = await run(fast(), request(ask('calculate 2 + 2'), [spec('user_lookup')]));
     expect(done.toolCalls).toEqual([]);
     expect(text).toContain('calculate 2 + 2');
+  });
+});
+
+describe('DemoModel: suggestions', () => {
+  it('suggests looking up only a person who is in the sample directory', async () => {
+    const { text } = await run(fast(), request(ask('hello there'), ALL_TOOLS));
+    const suggested = /\*who is ([^*]+)\*/.exec(text)?.[1];
+    const names = generateDirectory(SAMPLE_DATA_SEED).people.map((person) => person.name);
+    expect(names).toContain(suggested);
   });
 });
 
@@ -141,6 +152,18 @@ describe('DemoModel: tool calls', () => {
     ];
     const { text } = await run(fast(), request(messages, ALL_TOOLS));
     expect(text).toContain('**The tool reported a problem from `code_execution`:**\n\n```\nError: line 1\nline 2\n```');
+  });
+
+  it('does not repeat the rows of a successful multi-line result, which the page already shows', async () => {
+    const messages: ChatMessage[] = [
+      ...ask('show orders'),
+      { role: 'assistant', text: '', toolCalls: [{ id: 'q', type: 'function', function: { name: 'sql_query', arguments: '{}' } }] },
+      { role: 'tool', toolCallId: 'q', text: 'id | total\n1 | 20\n2 | 35' },
+    ];
+    const { text } = await run(fast(), request(messages, ALL_TOOLS));
+    expect(text).toContain('**Result from `sql_query`:** the full result is shown above.');
+    expect(text).not.toContain('```');
+    expect(text).not.toContain('1 | 20');
   });
 });
 

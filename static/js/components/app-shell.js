@@ -15,6 +15,10 @@ export function appShell() {
     get connectionText() {
       return 'Offline — reconnecting…';
     },
+    /** Outside test mode the badge is hidden, so the header names the person on its own. */
+    get showSignedIn() {
+      return Boolean(this.session.user) && !this.session.testMode;
+    },
     get isOffline() {
       return this.session.connection !== 'open';
     },

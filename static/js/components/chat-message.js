@@ -1,12 +1,17 @@
 import { chatClient } from '../net/chat-client.js';
 import { sessionStore, chatStore } from '../state/stores.js';
 import { endNote } from '../util/format.js';
+import { getStream } from '../markdown/streams.js';
+import { copyText } from '../util/clipboard.js';
+
+const COPY_FEEDBACK_MS = 1500;
 
 /** One message: the model's label, the end note for incomplete answers, and per-answer feedback. */
 export function chatMessage(message) {
   return {
     message,
     commentOpen: false,
+    copyLabel: 'Copy answer',
     comment: '',
 
     get isUser() {
@@ -35,6 +40,15 @@ export function chatMessage(message) {
     get commentId() {
       return `comment-${this.message.key}`;
     },
+    get hasTime() {
+      return Boolean(this.message.at);
+    },
+    /** Shown on hover (title) and read out by screen readers (a visually hidden <time>). */
+    get timeTitle() {
+      if (!this.message.at) return '';
+      const at = new Date(this.message.at);
+      return Number.isNaN(at.getTime()) ? '' : `${this.isUser ? 'Sent' : 'Answered'} ${at.toLocaleString()}`;
+    },
     get isCommentEmpty() {
       return this.comment.trim() === '';
     },
@@ -47,6 +61,23 @@ export function chatMessage(message) {
     },
     isRated(rating) {
       return this.message.rating === rating;
+    },
+
+    /** The answer's markdown as the model wrote it, its text parts joined in order. */
+    answerMarkdown() {
+      return this.message.parts
+        .filter((part) => part.kind === 'text')
+        .map((part) => getStream(part.key)?.text ?? '')
+        .filter((text) => text.trim() !== '')
+        .join('\n\n');
+    },
+
+    async copyAnswer() {
+      const copied = await copyText(this.answerMarkdown());
+      this.copyLabel = copied ? 'Copied' : 'Copy failed';
+      setTimeout(() => {
+        this.copyLabel = 'Copy answer';
+      }, COPY_FEEDBACK_MS);
     },
 
     rate(rating) {

@@ -4,6 +4,8 @@ import { chatStore, sessionStore } from '../state/stores.js';
 /** Tallest the box grows before it scrolls, as a share of the window height. */
 const MAX_HEIGHT_SHARE = 0.4;
 const growsNatively = typeof CSS !== 'undefined' && CSS.supports('field-sizing', 'content');
+/** A touch screen has no Enter-to-send habit (its keyboard's Enter is a newline): it taps Send. */
+const isTouchScreen = () => window.matchMedia('(pointer: coarse)').matches;
 
 /**
  * The message box: Enter sends, Shift+Enter (or an IME composition) inserts a newline; the box grows
@@ -15,6 +17,9 @@ export function composer() {
 
     get maxChars() {
       return sessionStore().maxMessageChars;
+    },
+    get placeholder() {
+      return isTouchScreen() ? 'Ask anything, then tap Send' : 'Ask anything — Enter to send, Shift+Enter for a new line';
     },
     get showSend() {
       return !chatStore().busy;
@@ -29,7 +34,7 @@ export function composer() {
     },
 
     onEnter(event) {
-      if (event.shiftKey || event.isComposing || event.keyCode === 229) return;
+      if (event.shiftKey || event.isComposing || event.keyCode === 229 || isTouchScreen()) return;
       event.preventDefault();
       this.submit();
     },

@@ -15,14 +15,14 @@ export function modelPicker() {
     optionLabel(model) {
       let label = model.label || model.name;
       if (model.demo && !/\bdemo\b/i.test(label)) label += ' (demo)';
-      if (!model.available) label += ` — unavailable${model.reason ? `: ${model.reason}` : ''}`;
+      if (!model.available) label += ' — unavailable';
       return label;
     },
 
     get unavailableText() {
       const current = sessionStore().currentModel;
       if (!current || current.available) return '';
-      return `${current.label || current.name} is unavailable${current.reason ? `: ${current.reason}` : ''}. Choose another model.`;
+      return `${current.label || current.name} is unavailable. Choose another model.`;
     },
 
     choose(event) {

@@ -46,16 +46,16 @@ function appendEntries(entries, runningMessageId) {
   let turnAnswer = null;
   for (const entry of entries) {
     if (entry.role === 'user') {
-      addUserMessage({ id: entry.id, text: entry.text });
+      addUserMessage({ id: entry.id, text: entry.text, at: entry.at });
       turnAnswer = null;
     } else if (entry.role === 'assistant') {
-      turnAnswer = addAssistantMessage({ id: entry.id, model: entry.model ?? '' });
+      turnAnswer = addAssistantMessage({ id: entry.id, model: entry.model ?? '', at: entry.at });
       // The answer still streaming stays open: its next deltas append to it.
       turnAnswer.done = entry.id !== runningMessageId;
       turnAnswer.incomplete = Boolean(entry.incomplete);
       if (entry.text) textStreamFor(turnAnswer).setText(entry.text, turnAnswer.done);
     } else if (entry.role === 'tool' && entry.toolCall) {
-      turnAnswer ??= addAssistantMessage({ id: entry.id, model: entry.model ?? '' });
+      turnAnswer ??= addAssistantMessage({ id: entry.id, model: entry.model ?? '', at: entry.at });
       turnAnswer.done = true;
       addToolFromHistory(turnAnswer, entry.toolCall);
     }

@@ -8,6 +8,16 @@ import { rebuildFromHistory } from './history.js';
 
 export const SESSION_ID_KEY = 'galaxy.sessionId';
 
+/**
+ * Comments sent from this page load and not yet confirmed. `feedback-saved` events are part of the
+ * session's log, so a reload replays every old one: only those we are waiting for earn a toast.
+ */
+let awaitedConfirmations = 0;
+
+export function expectFeedbackConfirmation() {
+  awaitedConfirmations += 1;
+}
+
 export const sessionHandlers = {
   ready(event) {
     const session = sessionStore();
@@ -39,7 +49,7 @@ export const sessionHandlers = {
     }
     const current = session.currentModel;
     if (current && !current.available) {
-      showToast(`${current.label} is unavailable${current.reason ? `: ${current.reason}` : ''}. Pick another model.`, 'error');
+      showToast(`${current.label} is unavailable. Pick another model.`, 'error');
     }
   },
 
@@ -64,6 +74,8 @@ export const sessionHandlers = {
       const message = findMessage(event.messageId);
       if (message) message.feedbackSaved = true;
     }
+    if (awaitedConfirmations === 0) return; // a replayed event, or a thumb: aria-pressed says it
+    awaitedConfirmations -= 1;
     showToast('Thanks — your feedback was saved.', 'success');
   },
 

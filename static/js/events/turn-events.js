@@ -33,8 +33,9 @@ export const turnHandlers = {
     if (pending) {
       pending.id = event.id;
       pending.pending = false;
+      if (event.at) pending.at = event.at;
     } else if (!findMessage(event.id)) {
-      addUserMessage({ id: event.id, text: event.text });
+      addUserMessage({ id: event.id, text: event.text, at: event.at });
     }
     chatStore().busy = true;
   },
@@ -42,6 +43,7 @@ export const turnHandlers = {
   'message-start'(event) {
     const message = assistantMessage(event.id, event.model);
     message.model = event.model;
+    if (event.at) message.at = event.at;
     message.done = false;
     chatStore().busy = true;
   },

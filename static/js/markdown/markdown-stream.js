@@ -22,6 +22,11 @@ export class MarkdownStream {
   #tailEl = null;
   #frame = 0;
 
+  /** The markdown as received (what "Copy answer" copies). */
+  get text() {
+    return this.#text;
+  }
+
   append(delta) {
     // marked folds \r\n into \n while lexing; dropping \r here keeps our offsets equal to its offsets.
     this.#text += delta.includes('\r') ? delta.replace(/\r/g, '') : delta;

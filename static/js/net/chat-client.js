@@ -1,5 +1,5 @@
 import { Connection } from './connection.js';
-import { sessionHandlers, SESSION_ID_KEY } from '../events/session-events.js';
+import { expectFeedbackConfirmation, sessionHandlers, SESSION_ID_KEY } from '../events/session-events.js';
 import { turnHandlers } from '../events/turn-events.js';
 import { addUserMessage } from '../state/messages.js';
 import { chatStore, sessionStore } from '../state/stores.js';
@@ -130,8 +130,11 @@ export const chatClient = {
   },
 
   /** @param {{ messageId?: string, rating?: 'good'|'bad', comment?: string }} feedback */
+  /** A written comment is confirmed by a toast; a bare thumb is not (its pressed state says it). */
   sendFeedback(feedback) {
-    return sendOrWarn({ type: 'feedback', ...feedback });
+    const sent = sendOrWarn({ type: 'feedback', ...feedback });
+    if (sent && feedback.comment) expectFeedbackConfirmation();
+    return sent;
   },
 
   takeBack() {

@@ -18,16 +18,17 @@ export function resetConversation() {
   chat.status = '';
 }
 
-export function addUserMessage({ id = null, clientId = null, text, pending = false }) {
-  return pushMessage({ key: newKey('u'), role: 'user', id, clientId, text, pending });
+export function addUserMessage({ id = null, clientId = null, text, pending = false, at = new Date().toISOString() }) {
+  return pushMessage({ key: newKey('u'), role: 'user', id, clientId, text, pending, at });
 }
 
-export function addAssistantMessage({ id, model = '' }) {
+export function addAssistantMessage({ id, model = '', at = new Date().toISOString() }) {
   return pushMessage({
     key: newKey('a'),
     role: 'assistant',
     id,
     model,
+    at,
     parts: [],
     done: false,
     incomplete: false,

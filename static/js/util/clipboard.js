@@ -16,6 +16,16 @@ export async function copyCodeBlock(button) {
   }, 1500);
 }
 
+/** Copies plain text; returns whether the clipboard accepted it. */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Fallback for pages without clipboard permission (plain http): select the text and copy it. */
 function copyWithSelection(element) {
   const selection = window.getSelection();
