@@ -273,7 +273,7 @@ describe('feedback, export and new chat', () => {
       await waitForAnswerEnd(exportPage);
       const [download] = await Promise.all([
         exportPage.waitForEvent('download'),
-        exportPage.getByRole('button', { name: 'Export' }).click(),
+        exportPage.getByRole('button', { name: 'Export', exact: true }).click(),
       ]);
       expect(download.suggestedFilename()).toMatch(/\.txt$/);
       const content = await readFile((await download.path())!, 'utf8');
