@@ -125,10 +125,13 @@ export async function waitForReady(page: Page): Promise<void> {
 }
 
 /** Types into the message box and presses Enter, as a person would. */
+/** Types and sends a message: Enter on a desktop, the Send button on a touch screen (Enter is a newline there). */
 export async function sendMessage(page: Page, text: string): Promise<void> {
   const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill(text);
-  await box.press('Enter');
+  const touch = await page.evaluate(() => window.matchMedia('(pointer: coarse)').matches);
+  if (touch) await page.getByRole('button', { name: 'Send', exact: true }).click();
+  else await box.press('Enter');
 }
 
 /** The last assistant message. */
