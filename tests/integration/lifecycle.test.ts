@@ -103,8 +103,11 @@ describe('backpressure and idle clients', () => {
       client.send({ type: 'send', text: 'flood me' });
       await client.next('delta');
       socket.pause();
-      await new Promise((r) => setTimeout(r, 1500));
       const session = g.server.ctx.sessions.all().find((s) => s.owner === 'slow@example.com')!;
+      // Wait for the event, not the clock: on a loaded machine the socket buffers fill later.
+      for (let waited = 0; !session.readerCongested && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      expect(session.readerCongested).toBe(true);
+      await new Promise((r) => setTimeout(r, 200)); // the pending delta flush (DELTA_FLUSH_MS) lands
       const answerSoFar = () => session.view.entries.at(-1)!.text.length;
       // The turn has stopped pulling from the upstream: nothing new is produced while the reader is stuck.
       const seqWhilePaused = session.lastSeq;
