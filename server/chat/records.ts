@@ -68,11 +68,7 @@ export interface RecordSink {
 
 /** Fans one fact out to every sink. A failing sink is logged by the caller's sink, never rethrown here. */
 export class Recorder implements RecordSink {
-  constructor(private readonly sinks: RecordSink[]) {}
-
-  add(sink: RecordSink): void {
-    this.sinks.push(sink);
-  }
+  constructor(private readonly sinks: readonly RecordSink[]) {}
 
   record(fact: ChatRecord): void {
     for (const sink of this.sinks) sink.record(fact);
