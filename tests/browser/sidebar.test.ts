@@ -207,7 +207,8 @@ describe('on a phone', () => {
     await sidebar(page).waitFor({ state: 'hidden' });
     await menu.click();
     await sidebar(page).waitFor();
-    await page.mouse.click(380, 600); // the backdrop, right of the drawer
+    // The backdrop right of the drawer; a locator click waits until the backdrop itself receives the tap.
+    await page.locator('.sidebar-backdrop').click({ position: { x: 370, y: 600 } });
     await sidebar(page).waitFor({ state: 'hidden' });
     await menu.click();
     await entryButton(page, 'Phone chat').click();
