@@ -11,6 +11,7 @@ import { snapshotRequest } from '../http/request.js';
 import { CLOSE_CODES } from '../protocol/server-events.js';
 import type { Connection, SendResult } from '../sessions/connection.js';
 import { newId } from '../sessions/session-manager.js';
+import type { Principal } from '../tenants/tenant-directory.js';
 import { identitySettings } from './identity-settings.js';
 
 /** How far past WS_MAX_FRAME_BYTES uWS still buffers a frame, so we can close it with 1009 ourselves. */
@@ -18,6 +19,8 @@ const FRAME_HEADROOM = 4;
 
 interface SocketData {
   user: string;
+  /** The person's tenants, resolved at the upgrade (synchronously: see `upgrade`). */
+  principal: Principal;
   peer: string;
   testMode: boolean;
   state?: ConnectionState;
@@ -110,7 +113,8 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: So
         return refuse(new AppError('TOO_MANY_CONNECTIONS'));
       }
       if (reply.aborted) return;
-      res.cork(() => res.upgrade<SocketData>({ user, peer: request.peer, testMode }, key, protocol, extensions, context));
+      const principal = ctx.tenants.principal(user);
+      res.cork(() => res.upgrade<SocketData>({ user, principal, peer: request.peer, testMode }, key, protocol, extensions, context));
     },
 
     open: (ws) => {
@@ -118,7 +122,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: So
       const id = newId('c');
       const log = ctx.log.child({ connId: id, user: data.user });
       const conn = new UwsConnection(ws, id, data.user, log);
-      data.state = new ConnectionState(conn, rateLimits.bucketFor(data.user), data.testMode);
+      data.state = new ConnectionState(conn, rateLimits.bucketFor(data.user), data.testMode, data.principal);
       counts.add(counts.byUser, data.user, 1);
       counts.add(counts.byPeer, data.peer, 1);
       counts.open.add(conn);
