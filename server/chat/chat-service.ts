@@ -98,7 +98,7 @@ export class ChatService {
   private selectTools(session: Session, tools: string[], dataSources: string[]): void {
     if (session.locked) throw new AppError('SELECTION_LOCKED');
     const who = session.who;
-    const badTool = tools.find((t) => !this.ctx.tools.has(t) || !this.ctx.policy.canUseTool(who, t));
+    const badTool = tools.find((t) => !this.ctx.tools.has(t, who.tenant) || !this.ctx.policy.canUseTool(who, t));
     if (badTool !== undefined) throw new AppError('FORBIDDEN', `The tool "${badTool.slice(0, 100)}" is not available to you.`);
     const badSource = dataSources.find((d) => !this.ctx.catalog.has(d) || !this.ctx.policy.canUseDataSource(who, d));
     if (badSource !== undefined) throw new AppError('FORBIDDEN', `The data source "${badSource.slice(0, 100)}" is not available to you.`);
