@@ -26,6 +26,8 @@ import { PROVIDERS } from './llm/llm-config.js';
 import { meteredModel } from './metrics/metered.js';
 import { TenantBudgets } from './tenants/tenant-budgets.js';
 import { registerUsageRoutes } from './routers/usage-router.js';
+import { openPresence } from './scale/open-presence.js';
+import { takeOver } from './chat/hello.js';
 import { PrometheusMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute, startMetricsListener } from './metrics/metrics-router.js';
 
@@ -81,6 +83,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   domain.models.decorate((model) => meteredModel(model, metrics));
 
   const clock = options.clock ?? (() => new Date());
+  // Another instance took a person over: their connection here gets the same takeover as in one process.
+  const presence = await openPresence(env, () => ctx.sessions, (user) => {
+    const local = ctx.sessions.liveConnection(user);
+    if (local) takeOver(local);
+  }, log).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   const budgets = new TenantBudgets(store, domain.tenants, { timeZone: env.BUDGET_TIMEZONE, reservationTtlMs: env.STORE_RESERVATION_TTL_MS, now: clock });
 
   const ctx: AppContext = {
@@ -94,6 +104,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     policy: domain.policy,
     tenants: domain.tenants,
     budgets,
+    presence,
     store,
     ...(env.HISTORY_ENABLED ? { archive: new StoreArchive(store) } : {}),
     gatewayClients: domain.gatewayClients,

@@ -28,6 +28,7 @@ export async function shutdown(ctx: AppContext, app: TemplatedApp, listenSocket:
   // After every session ended, so nothing writes to a closed store.
   stopRetention?.();
   await ctx.store.close();
+  await ctx.presence.close();
   // Closes keep-alive HTTP sockets too, so the process can exit.
   (app as TemplatedApp & { close?: () => void }).close?.();
   ctx.log.info('shutdown complete');

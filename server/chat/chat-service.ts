@@ -81,6 +81,7 @@ export class ChatService {
   disconnected(state: ConnectionState): void {
     clearTimeout(state.helloTimer);
     this.ctx.sessions.releaseLive(state.conn);
+    if (state.greeted) void this.ctx.presence.release(state.conn.user, state.conn.id).catch((err: unknown) => state.conn.log.warn({ err }, 'presence release failed'));
     const session = state.session;
     if (session && session.detach(state.conn)) this.ctx.sessions.detached(session);
   }

@@ -195,6 +195,9 @@ export const envSchema = z.object({
   HISTORY_ENABLED: bool(true),
   HISTORY_PARTIAL_SAVE_MS: int(2000, 100, 60_000),
   STORE_RESERVATION_TTL_MS: int(15 * 60_000, 1000, 24 * 3_600_000),
+  // Several instances
+  REDIS_URL: optionalText.refine((v) => v === undefined || /^rediss?:\/\/./.test(v), { message: 'must be redis://… or rediss://…' }),
+  REDIS_PRESENCE_TTL_MS: int(30_000, 1000, 3_600_000),
   // Tenants
   TENANTS_CONFIG_FILE: text('config/tenants.yml'),
   BUDGET_TIMEZONE: text('UTC').refine(
