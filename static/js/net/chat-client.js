@@ -1,4 +1,5 @@
 import { Connection } from './connection.js';
+import { backingOffText, refusalText } from './refusal-text.js';
 import { expectFeedbackConfirmation, sessionHandlers, SESSION_ID_KEY } from '../events/session-events.js';
 import { turnHandlers } from '../events/turn-events.js';
 import { addUserMessage } from '../state/messages.js';
@@ -41,6 +42,8 @@ function applyEvent(event) {
     const isNewSession = event.session?.id !== session.sessionId || !event.resumed;
     if (isNewSession) lastSeq = seq;
     connection.markHealthy();
+    sessionStore().transport = connection.mode;
+    sessionStore().retryNote = '';
   } else if (seq > 0) {
     // Replays after a resume start right after lastSeq; anything at or before it is already shown.
     if (seq <= lastSeq) return;
@@ -63,6 +66,11 @@ function onConnectionState(state, _closeCode, detail) {
   if (state === 'reconnecting') {
     // After a shutdown notice the reconnect loop runs silently under the "restarting" banner.
     if (session.connection !== 'restarting') session.connection = 'reconnecting';
+    session.retryNote = '';
+  } else if (state === 'backing-off') {
+    // "Later" (429, 503): the indicator says the server's reason while the page waits to retry.
+    session.connection = 'reconnecting';
+    session.retryNote = backingOffText(detail);
   } else if (state === 'taken-over') {
     session.connection = 'taken-over';
     session.notice ||= 'This chat was opened in another tab or window.';
@@ -72,10 +80,10 @@ function onConnectionState(state, _closeCode, detail) {
   } else if (state === 'refused') {
     session.connection = 'refused';
     session.notice = 'This page is out of date. Reload it to keep chatting.';
-  } else if (state === 'disabled') {
-    // Shown in the same banner as a refusal: the server said live chat is off, retrying would not help.
+  } else if (state === 'blocked') {
+    // The server refused this page for good (its reason says why); retrying would only fail again.
     session.connection = 'refused';
-    session.notice = detail;
+    session.notice = refusalText(detail);
   }
 }
 
