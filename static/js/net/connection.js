@@ -36,8 +36,13 @@ const MAX_RETRY_MS = 10_000;
 const RESTART_MAX_RETRY_MS = 2_000;
 /** After being closed for flooding, or told "too many" or "unavailable", never come straight back. */
 const THROTTLED_RETRY_MS = 5_000;
-/** Handshakes that failed in a row, with the server answering the check, before HTTP streaming is used. */
+/**
+ * Handshakes that failed in a row, with the server answering the check, before HTTP streaming is
+ * used. A proxy that blocks upgrades fails the very first one; a page whose WebSocket worked before
+ * is more likely on a network that is briefly flaky, so it keeps trying the socket for longer.
+ */
 const FALLBACK_AFTER_FAILURES = 2;
+const FALLBACK_AFTER_FAILURES_ONCE_OPENED = 6;
 
 /** Statuses that mean "later", not "never". */
 const isTemporary = (status) => status === 429 || status >= 500;
@@ -55,6 +60,7 @@ export class Connection {
   /** 'websocket' until upgrades prove impossible here; then 'stream' for the life of the page. */
   #mode = 'websocket';
   #failedHandshakes = 0;
+  #webSocketEverOpened = false;
   #boundOnline = () => this.#retryNowIfWaiting();
 
   /**
@@ -131,6 +137,7 @@ export class Connection {
         ...handlers,
         onOpen: () => {
           this.#failedHandshakes = 0;
+          this.#webSocketEverOpened = true;
           transport.send({ type: 'hello', v: PROTOCOL_VERSION, ...this.#resumeInfo() });
         },
       });
@@ -146,7 +153,8 @@ export class Connection {
     if (!verdict.ok) return this.#refused(verdict.status, verdict.error);
     this.#failedHandshakes += 1;
     // The server would accept us, yet the handshake failed: something between blocks upgrades.
-    if (!verdict.websocket || this.#failedHandshakes >= FALLBACK_AFTER_FAILURES) {
+    const threshold = this.#webSocketEverOpened ? FALLBACK_AFTER_FAILURES_ONCE_OPENED : FALLBACK_AFTER_FAILURES;
+    if (!verdict.websocket || this.#failedHandshakes >= threshold) {
       this.#mode = 'stream';
       this.#open();
       return;
