@@ -47,6 +47,7 @@ export function registerEventStream(app: TemplatedApp, ctx: AppContext, transpor
     const conn = new SseConnection(reply, id, identity.email, log, {
       maxBackpressureBytes: env.WS_MAX_BACKPRESSURE_BYTES,
       heartbeatMs: HEARTBEAT_MS,
+      maxLifetimeMs: env.WS_MAX_LIFETIME_MIN * 60_000,
       onDrain: () => state?.session?.pump(),
       onGone: () => {
         streams.delete(id);

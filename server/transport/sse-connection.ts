@@ -8,6 +8,8 @@ export interface SseConnectionOptions {
   /** Bytes the stream may hold unsent before it is closed, like WS_MAX_BACKPRESSURE_BYTES for a socket. */
   maxBackpressureBytes: number;
   heartbeatMs: number;
+  /** WS_MAX_LIFETIME_MIN for a stream: closed (1000) this long after it opened, and the client resumes. 0: never. */
+  maxLifetimeMs: number;
   /** The socket took everything it held: feed it more (the session's pump). */
   onDrain: () => void;
   /** The stream ended, by us or by the client. Called exactly once. */
@@ -25,6 +27,7 @@ export class SseConnection implements Connection {
   /** Bytes handed to uWS since it last took everything we wrote (an upper bound on its buffer). */
   private backlog = 0;
   private heartbeat: NodeJS.Timeout | undefined;
+  private lifetime: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly reply: Reply,
@@ -54,6 +57,7 @@ export class SseConnection implements Connection {
     this.write(sseNamedEvent('connection', { id: this.id, frames: framesPath }));
     // uWS itself closes an HTTP response that writes nothing for 10 s; a heartbeat keeps it open.
     this.heartbeat = setInterval(() => this.write(SSE_HEARTBEAT), this.options.heartbeatMs);
+    if (this.options.maxLifetimeMs > 0) this.lifetime = setTimeout(() => this.close(1000, 'maximum lifetime reached'), this.options.maxLifetimeMs);
     // uWS frees its buffer only when something is written, so a writable socket gets a heartbeat
     // (which flushes what was held), and once that went through, the session's next events.
     this.res.onWritable(() => {
@@ -107,6 +111,7 @@ export class SseConnection implements Connection {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
+    clearTimeout(this.lifetime);
     this.options.onGone();
   }
 }

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import type { HttpResponse } from 'uWebSockets.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Reply } from '../../server/http/reply.js';
 import { SseConnection } from '../../server/transport/sse-connection.js';
 
@@ -53,12 +53,13 @@ class FakeResponse {
   }
 }
 
-function open(maxBackpressureBytes = 1000) {
+function open(maxBackpressureBytes = 1000, maxLifetimeMs = 0) {
   const res = new FakeResponse();
   const calls = { drains: 0, gone: 0 };
   const conn = new SseConnection(new Reply(res as unknown as HttpResponse), 'c_test', 'ann@example.com', pino({ level: 'silent' }), {
     maxBackpressureBytes,
     heartbeatMs: 60_000,
+    maxLifetimeMs,
     onDrain: () => (calls.drains += 1),
     onGone: () => (calls.gone += 1),
   });
@@ -132,5 +133,19 @@ describe('SseConnection', () => {
     expect(calls.gone).toBe(1);
     expect(conn.send('{"seq":1}')).toBe('dropped');
     expect(res.ended).toBe(false);
+  });
+
+  it('closes a stream that reached its maximum lifetime, so the client reconnects and resumes', () => {
+    vi.useFakeTimers();
+    try {
+      const { res, conn } = open(1000, 60_000);
+      vi.advanceTimersByTime(59_999);
+      expect(conn.closed).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(res.written.at(-1)).toBe('event: close\ndata: {"code":1000,"reason":"maximum lifetime reached"}\n\n');
+      expect(res.ended).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
