@@ -3,6 +3,7 @@ import type { AppContext } from '../app-context.js';
 import type { ConnectionState } from '../chat/connection-state.js';
 import { AppError, toAppError } from '../errors.js';
 import { readBody } from '../http/body.js';
+import type { Identity } from '../http/identity.js';
 import { Reply } from '../http/reply.js';
 import { header, snapshotRequest } from '../http/request.js';
 import { PROTOCOL_VERSION } from '../protocol/client-messages.js';
@@ -31,7 +32,7 @@ export function registerEventStream(app: TemplatedApp, ctx: AppContext, transpor
     const request = snapshotRequest(res, req);
     const reply = new Reply(res);
     // Synchronous to the end, like the upgrade: req and res are never used after an await.
-    let identity;
+    let identity: Identity;
     try {
       if (request.url.length + request.query.length > env.MAX_URL_CHARS) throw new AppError('URL_TOO_LONG');
       identity = transport.admission.connection(request);
@@ -58,12 +59,12 @@ export function registerEventStream(app: TemplatedApp, ctx: AppContext, transpor
     });
     conn.start(`${EVENT_STREAM_PATH}/${id}`);
     if (conn.closed) return;
-    state = transport.opened(conn, request.peer, identity.viaTestMode);
-    streams.set(id, state);
+    const opened = transport.opened(conn, request.peer, identity.viaTestMode);
+    state = opened;
+    streams.set(id, opened);
     log.info({ peer: request.peer }, 'event stream open');
-    const openedState = state;
     // A hello that never validates (a bad query) must not hold a connection open forever.
-    openedState.helloTimer = setTimeout(() => conn.close(CLOSE_CODES.HELLO_TIMEOUT, 'hello expected'), env.WS_HELLO_TIMEOUT_MS);
+    opened.helloTimer = setTimeout(() => conn.close(CLOSE_CODES.HELLO_TIMEOUT, 'hello expected'), env.WS_HELLO_TIMEOUT_MS);
     const sessionId = query.get('sessionId');
     const lastSeq = resumePoint(header(request, 'last-event-id'), query.get('lastSeq'));
     const version = query.get('v');
@@ -74,7 +75,7 @@ export function registerEventStream(app: TemplatedApp, ctx: AppContext, transpor
       ...(lastSeq !== undefined ? { lastSeq } : {}),
     };
     try {
-      transport.chat.handleFrame(openedState, JSON.stringify(hello), false);
+      transport.chat.handleFrame(opened, JSON.stringify(hello), false);
     } catch (err) {
       log.error({ err }, 'hello handling failed');
     }

@@ -17,6 +17,8 @@ export function seqOf(json: string): number {
 
 /** `data:` lines for a payload; a line break inside would end the field, so each line gets its own. */
 function dataLines(payload: string): string {
+  // Serialized JSON never has a raw line break: the per-token path is one concatenation.
+  if (!/[\r\n]/.test(payload)) return `data: ${payload}\n`;
   return payload
     .split(/\r\n|\r|\n/)
     .map((line) => `data: ${line}\n`)
