@@ -28,6 +28,7 @@ export class ChatTransport {
   opened(conn: Connection, peer: string, testMode: boolean): ConnectionState {
     const state = new ConnectionState(conn, this.rateLimits.bucketFor(conn.user), testMode);
     this.connections.add(conn, peer);
+    // One gauge for both transports: dashboards keep watching the name they know.
     this.ctx.metrics.webSocketOpened();
     return state;
   }
