@@ -10,7 +10,7 @@ import { HttpRefusal, openStream } from '../support/sse-client.js';
 
 let g: Galaxy;
 beforeAll(async () => {
-  g = await startGalaxy({ env: { RESUME_GRACE_MS: '10000', MESSAGE_RATE_PER_S: '2', MESSAGE_BURST: '3', MAX_BAD_FRAMES: '50' } });
+  g = await startGalaxy({ env: { RESUME_GRACE_MS: '10000', MESSAGE_RATE_PER_S: '2', MESSAGE_BURST: '3', MAX_BAD_FRAMES: '50', WS_HELLO_TIMEOUT_MS: '500' } });
 });
 afterAll(async () => g?.close());
 
@@ -140,6 +140,37 @@ describe('the event stream', () => {
     expect(unknown.status).toBe(404);
     expect(JSON.parse(foreign.body)).toEqual(await unknown.json());
     client.close();
+  });
+});
+
+describe('the hello the stream stands for', () => {
+  it('closes with 4002 for another protocol version, after saying why', async () => {
+    const client = await openStream(g.httpUrl, { email: 'sse-v2@example.com', query: { v: '2' } });
+    expect(await client.next('error')).toMatchObject({ code: 'PROTOCOL_VERSION', message: 'This server speaks protocol version 1.' });
+    expect(await client.closed).toEqual({ code: 4002, reason: 'unsupported protocol version' });
+  });
+
+  it('answers an invalid query like an invalid hello, and closes with 4003 when no valid hello follows', async () => {
+    const client = await openStream(g.httpUrl, { email: 'sse-badq@example.com', query: { sessionId: 'not a valid id!' } });
+    expect(await client.next('error')).toMatchObject({ code: 'BAD_MESSAGE' });
+    expect(await client.closed).toEqual({ code: 4003, reason: 'hello expected' });
+    expect(client.all('ready')).toEqual([]);
+  });
+});
+
+describe('shutdown', () => {
+  it('tells an open stream the server is restarting and ends it with 1001', async () => {
+    const own = await startGalaxy();
+    try {
+      const client = await openStream(own.httpUrl, { email: 'sse-shutdown@example.com' });
+      await client.next('ready');
+      const closing = own.server.close();
+      expect(await client.next('shutdown')).toMatchObject({ message: 'The server is restarting; your chat will reconnect.', seq: 0 });
+      expect(await client.closed).toEqual({ code: 1001, reason: 'server shutting down' });
+      await closing;
+    } finally {
+      await own.close();
+    }
   });
 });
 
