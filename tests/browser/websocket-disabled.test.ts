@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser } from '../support/browser.js';
 import { lastAnswerText, newUserContext, sendMessage, startChatServer, waitForAnswerEnd, waitForReady, type ChatServer } from './chat-server.js';
 import { answerChunks } from '../support/chunks.js';
@@ -12,6 +12,7 @@ import { answerChunks } from '../support/chunks.js';
 let chat: ChatServer;
 let browser: Browser;
 beforeAll(async () => {
+  vi.setConfig({ expect: { poll: { timeout: 10_000, interval: 50 } } });
   [chat, browser] = await Promise.all([startChatServer({ DISABLE_WEBSOCKET: 'true' }), launchBrowser()]);
 });
 afterAll(async () => {
@@ -41,6 +42,24 @@ describe('the page with the WebSocket turned off', () => {
     expect(chat.upstream.requests.at(-1)!.body.messages.at(-1)).toEqual({ role: 'user', content: 'Hello over HTTP' });
     expect(attempts).toBe(1);
     expect(streams).toHaveLength(1);
+    await context.close();
+  });
+
+  it('tells a tab that another took its chat over the stream, and lets it take the chat back', async () => {
+    const context = await newUserContext(browser);
+    const first = await context.newPage();
+    await first.goto(`${chat.url}/`);
+    await waitForReady(first);
+    const second = await context.newPage();
+    await second.goto(`${chat.url}/`);
+    await waitForReady(second);
+
+    const banner = first.locator('.banner p');
+    await expect.poll(() => banner.textContent()).toBe('This chat was opened in another tab or window. This tab stopped receiving updates.');
+    await first.getByRole('button', { name: 'Take back' }).click();
+    await expect.poll(() => first.locator('.banner').isVisible()).toBe(false);
+    await expect.poll(() => second.getByRole('button', { name: 'Take back' }).isVisible()).toBe(true);
+    expect(await first.locator('.app').getAttribute('data-transport')).toBe('stream');
     await context.close();
   });
 });
