@@ -14,9 +14,8 @@ import { registerEventStream } from './routers/event-stream-router.js';
 import { registerWebSocket } from './routers/ws-router.js';
 import { ChatTransport } from './transport/chat-transport.js';
 import { SessionManager } from './sessions/session-manager.js';
-import { loadDomain } from './domain.js';
+import { loadDomain, type Domain } from './domain.js';
 import { TranscriptSink } from './chat/record-sinks.js';
-import { DEFAULT_TENANT } from './chat/records.js';
 import { StoreArchive } from './chat/store-archive.js';
 import { StoreSink } from './chat/store-sink.js';
 import { AppError } from './errors.js';
@@ -28,6 +27,8 @@ import { DiskMonitor } from './housekeeping/disk-space.js';
 import { schedulePruning } from './housekeeping/transcript-pruning.js';
 import { PROVIDERS } from './llm/llm-config.js';
 import { meteredModel } from './metrics/metered.js';
+import { TenantBudgets } from './tenants/tenant-budgets.js';
+import { registerUsageRoutes } from './routers/usage-router.js';
 import { PrometheusMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute, startMetricsListener } from './metrics/metrics-router.js';
 
@@ -37,6 +38,8 @@ export interface StartOptions {
   /** Replace the default YAML access policy (design §7). */
   policy?: AccessPolicy;
   logger?: Logger;
+  /** The budgets' clock (tests move it across a month boundary); the real time otherwise. */
+  clock?: () => Date;
 }
 
 export interface RunningServer {
@@ -58,10 +61,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const env = parseEnv(options.env);
   const log = options.logger ?? createLogger(env.LOG_LEVEL);
   const uwsNative = uwsIsNative();
-  const domain = await loadDomain(env, options.env, log, options.policy);
-  const redactor = new Redactor([env.PROXY_SECRET, env.LLM_API_KEY, ...domain.models.secrets(), ...domain.mcpSecrets]);
-  const systemPrompt = loadSystemPrompt(env.SYSTEM_PROMPT_OVERRIDE, env.SYSTEM_PROMPT_FILE);
   const store = await openStore(env, log);
+  let domain: Domain;
+  try {
+    domain = await loadDomain(env, options.env, log, store, options.policy);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  // The redactor learns every configured secret: model keys, MCP headers, each tenant's credentials.
+  const redactor = new Redactor([env.PROXY_SECRET, env.LLM_API_KEY, ...domain.models.secrets(), ...domain.mcpSecrets, ...domain.tenants.secrets()]);
+  const systemPrompt = loadSystemPrompt(env.SYSTEM_PROMPT_OVERRIDE, env.SYSTEM_PROMPT_FILE);
   // A failed write is said in the chat it belongs to, never swallowed (the log has the detail).
   const storeFailed = (sessionId: string, err: unknown) => {
     const session = ctx.sessions.live(sessionId);
@@ -73,6 +83,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   domain.tools.meter(metrics);
   domain.models.decorate((model) => meteredModel(model, metrics));
 
+  const clock = options.clock ?? (() => new Date());
+  const budgets = new TenantBudgets(store, domain.tenants, { timeZone: env.BUDGET_TIMEZONE, reservationTtlMs: env.STORE_RESERVATION_TTL_MS, now: clock });
+
   const ctx: AppContext = {
     env,
     systemPrompt: systemPrompt.text,
@@ -82,6 +95,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     tools: domain.tools,
     catalog: domain.catalog,
     policy: domain.policy,
+    tenants: domain.tenants,
+    budgets,
     store,
     ...(env.HISTORY_ENABLED ? { archive: new StoreArchive(store) } : {}),
     gatewayClients: domain.gatewayClients,
@@ -98,16 +113,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     startedAt: Date.now(),
     shuttingDown: false,
     sessions: new SessionManager({
-      sinksFor: (sessionId, owner) => [
+      sinksFor: (sessionId, owner, _reopened, tenant) => [
         new TranscriptSink(new TranscriptWriter(transcriptPath(env.LOGS_DIR, sessionId), redactor, log)),
         new StoreSink(store, {
           keepMessages: env.HISTORY_ENABLED,
           conversationId: sessionId,
           owner,
-          tenant: DEFAULT_TENANT,
+          tenant,
           partialSaveMs: env.HISTORY_PARTIAL_SAVE_MS,
           log,
           onWriteError: (err) => storeFailed(sessionId, err),
+          now: clock,
         }),
       ],
       eventBufferBytes: env.SESSION_EVENT_BUFFER_BYTES,
@@ -124,7 +140,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const app = uws.App();
   const transport = new ChatTransport(ctx);
   registerApiRoutes(app, ctx);
-  registerConversationRoutes(app, { store, identity: ctx, log });
+  registerConversationRoutes(app, { store, tenants: ctx.tenants, identity: ctx, log });
+  registerUsageRoutes(app, { store, tenants: ctx.tenants, budgets, identity: ctx, log });
   registerMcpGateway(app, ctx);
   registerPageRoutes(app, ctx);
   registerMetricsRoute(app, ctx, metrics);

@@ -11,12 +11,19 @@ import { MeteredToolRegistry } from './metrics/metered.js';
 import { BuiltinToolSource } from './tools/builtin-source.js';
 import { createMcpSources, type McpSetup } from './tools/mcp/index.js';
 import { mcpSecrets, type GatewayClient } from './tools/mcp/mcp-config.js';
+import type { Store } from './store/store.js';
+import { SqlMembership } from './tenants/sql-membership.js';
+import { TenantDirectory } from './tenants/tenant-directory.js';
+import { TenantAccessPolicy } from './tenants/tenant-policy.js';
+import { loadTenantsFile } from './tenants/tenants-file.js';
 
 export interface Domain {
   models: ModelRegistry;
   tools: MeteredToolRegistry;
   catalog: DataSourceCatalog;
+  /** The tenants' grants narrowed by the operator's policy: what every check asks. */
   policy: AccessPolicy;
+  tenants: TenantDirectory;
   /** Values from mcp.yml (headers, env, tokens) the Redactor must remove. */
   mcpSecrets: string[];
   /** Who may call the /mcp gateway with a bearer token. */
@@ -29,7 +36,13 @@ export interface Domain {
  * Loads everything the chat needs from configuration, failing fast with every problem listed:
  * models, sample data and the data-source catalog, the access policy, and the tools.
  */
-export async function loadDomain(env: Readonly<Env>, vars: Record<string, string | undefined>, log: Logger, policyOverride?: AccessPolicy): Promise<Domain> {
+export async function loadDomain(
+  env: Readonly<Env>,
+  vars: Record<string, string | undefined>,
+  log: Logger,
+  store: Pick<Store, 'queryMemberships'>,
+  policyOverride?: AccessPolicy,
+): Promise<Domain> {
   const problems: string[] = [];
   const attempt = <T>(load: () => T): T | undefined => {
     try {
@@ -44,10 +57,17 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
   const built = attempt(() => ensureSampleData(env.DATA_DIR));
   if (built && built.built.length > 0) log.info({ files: built.built, dir: env.DATA_DIR }, 'built sample data sources');
   const catalog = attempt(() => DataSourceCatalog.load(env.DATA_SOURCES_FILE, env.DATA_DIR));
-  const policy = policyOverride ?? attempt(() => YamlAccessPolicy.load(env.ACCESS_CONFIG_FILE));
+  const operatorPolicy = policyOverride ?? attempt(() => YamlAccessPolicy.load(env.ACCESS_CONFIG_FILE));
+  const tenantsFile = attempt(() => loadTenantsFile(env.TENANTS_CONFIG_FILE, vars));
+  if (env.TENANT_MEMBERS_QUERY && !tenantsFile) problems.push(`TENANT_MEMBERS_QUERY: needs a tenants file (${env.TENANTS_CONFIG_FILE} does not exist)`);
   const mcp: McpSetup | undefined = attempt(() => createMcpSources(env, vars, log));
-  if (policy instanceof YamlAccessPolicy) for (const warning of policy.warnings) log.warn(warning);
-  if (problems.length > 0 || !models || !catalog || !policy || !mcp) throw new ConfigError(problems);
+  if (operatorPolicy instanceof YamlAccessPolicy) for (const warning of operatorPolicy.warnings) log.warn(warning);
+  if (problems.length > 0 || !models || !catalog || !operatorPolicy || !mcp) throw new ConfigError(problems);
+
+  const sqlMembers = env.TENANT_MEMBERS_QUERY ? await loadSqlMembers(store, env, log) : undefined;
+  const tenants = tenantsFile ? TenantDirectory.fromFile(tenantsFile, sqlMembers) : TenantDirectory.implicit(env.APP_NAME);
+  if (tenantsFile) log.info({ tenants: tenants.list().map((t) => t.id), file: env.TENANTS_CONFIG_FILE }, 'tenants loaded');
+  const policy = new TenantAccessPolicy(tenants, operatorPolicy);
 
   const tools = new MeteredToolRegistry([new BuiltinToolSource(createTools(env, catalog, log)), ...mcp.sources], policy, {
     timeoutMs: env.TOOL_TIMEOUT_MS,
@@ -63,6 +83,7 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
     tools,
     catalog,
     policy,
+    tenants,
     mcpSecrets: mcpSecrets(mcp.config),
     gatewayClients: mcp.config.gatewayClients,
     startBackground(ctx) {
@@ -77,4 +98,13 @@ export async function loadDomain(env: Readonly<Env>, vars: Record<string, string
         .catch((err: unknown) => ctx.log.error({ err }, 'tools failed to start'));
     },
   };
+}
+
+/** The SQL membership option; a query that fails at boot stops the boot with its message. */
+async function loadSqlMembers(store: Pick<Store, 'queryMemberships'>, env: Readonly<Env>, log: Logger): Promise<SqlMembership> {
+  try {
+    return await SqlMembership.load(store, env.TENANT_MEMBERS_QUERY ?? '', env.TENANT_MEMBERS_REFRESH_S * 1000, log);
+  } catch (err) {
+    throw new ConfigError([`TENANT_MEMBERS_QUERY: ${(err as Error).message}`]);
+  }
 }

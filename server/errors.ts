@@ -37,7 +37,9 @@ export const ERROR_CODES = {
   TOOL_UNKNOWN: { http: 404, text: 'No such tool is available in this chat.' },
   TOOL_FORBIDDEN: { http: 403, text: 'You are not allowed to use this tool or data source.' },
   TOOL_UNAVAILABLE: { http: 503, text: 'The tool is temporarily unavailable.' },
-  SELECTION_LOCKED: { http: 409, text: 'Tools and data sources are locked once the chat has started.' },
+  SELECTION_LOCKED: { http: 409, text: 'Tools, data sources and the tenant are locked once the chat has started.' },
+  NO_TENANT: { http: 403, text: 'Your account is not set up for any organisation on this server; ask your administrator to add you.' },
+  BUDGET_EXCEEDED: { http: 429, text: 'This organisation has used its monthly budget.' },
   RESUME_GAP: { http: 410, text: 'Some earlier events are no longer buffered; the conversation was re-sent.' },
   SHUTTING_DOWN: { http: 503, text: 'The server is restarting.' },
   STORE_UNAVAILABLE: { http: 503, text: 'The chat history database is unavailable.' },
@@ -47,20 +49,29 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** Plain facts a client may act on, e.g. BUDGET_EXCEEDED's tenant and when the budget resets. */
+export interface ErrorDetails {
+  tenant?: string;
+  /** ISO 8601. */
+  resetsAt?: string;
+}
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly httpStatus: number;
+  readonly details: ErrorDetails;
 
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: ErrorDetails }) {
     super(message ?? ERROR_CODES[code].text, options);
     this.name = 'AppError';
     this.code = code;
     this.httpStatus = ERROR_CODES[code].http;
+    this.details = options?.details ?? {};
   }
 
   /** The body of a WebSocket `error` event. */
-  toEvent(): { code: ErrorCode; message: string } {
-    return { code: this.code, message: this.message };
+  toEvent(): { code: ErrorCode; message: string } & ErrorDetails {
+    return { code: this.code, message: this.message, ...this.details };
   }
 }
 

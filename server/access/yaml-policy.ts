@@ -3,14 +3,15 @@ import { ConfigError } from '../config/env.js';
 import { loadYamlFile } from '../config/yaml-file.js';
 import { normaliseEmail } from '../http/identity.js';
 import { matchesEmail, parseEmailPattern, whyNeverMatches, type EmailPattern } from './email-pattern.js';
-import type { AccessPolicy } from './policy.js';
+import type { AccessPolicy, Who } from './policy.js';
 
 /**
  * The default AccessPolicy, read from ACCESS_CONFIG_FILE (config/access.yml). Groups match users by
  * email pattern and grant lists of models, tools and data sources ("*" = all; "prefix*" = every name starting with
  * prefix, e.g. "jira-google__*" for every tool of that MCP server). A user gets the
  * union of every matching group; a user no group matches gets nothing. The file is validated once,
- * failing with every problem listed; after that, answers are pure lookups.
+ * failing with every problem listed; after that, answers are pure lookups. Groups apply to a person
+ * whatever tenant they work for: inside a tenant they can narrow what it grants, never widen it.
  */
 
 const ALL = '*';
@@ -37,7 +38,7 @@ const GROUP_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 // Groups are validated one by one below, so one broken group does not hide the problems of another.
 const documentSchema = z.strictObject({ groups: z.record(z.string(), z.unknown()) });
 
-interface Grant {
+export interface Grant {
   readonly all: boolean;
   readonly names: ReadonlySet<string>;
   /** From entries ending in "*" (e.g. "jira-google__*": every tool of that MCP server). */
@@ -99,15 +100,15 @@ export class YamlAccessPolicy implements AccessPolicy {
     return new YamlAccessPolicy(groups, warnings);
   }
 
-  canUseModel(user: string, model: string): boolean {
+  canUseModel({ user }: Who, model: string): boolean {
     return this.matching(user).some((g) => allows(g.models, model));
   }
 
-  canUseTool(user: string, tool: string): boolean {
+  canUseTool({ user }: Who, tool: string): boolean {
     return this.matching(user).some((g) => allows(g.tools, tool));
   }
 
-  canUseDataSource(user: string, dataSource: string): boolean {
+  canUseDataSource({ user }: Who, dataSource: string): boolean {
     return this.matching(user).some((g) => allows(g.dataSources, dataSource));
   }
 
@@ -129,11 +130,11 @@ export class YamlAccessPolicy implements AccessPolicy {
   }
 }
 
-function grant(names: string[]): Grant {
+export function grant(names: readonly string[]): Grant {
   const prefixes = names.filter((n) => n !== ALL && n.endsWith(ALL)).map((n) => n.slice(0, -1));
   return { all: names.includes(ALL), names: new Set(names.filter((n) => !n.endsWith(ALL))), prefixes };
 }
 
-function allows(grant: Grant, name: string): boolean {
+export function allows(grant: Grant, name: string): boolean {
   return grant.all || grant.names.has(name) || grant.prefixes.some((p) => name.startsWith(p));
 }

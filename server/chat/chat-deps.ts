@@ -5,6 +5,8 @@ import type { DataSourceCatalog } from '../data/catalog.js';
 import type { ModelRegistry } from '../llm/model-registry.js';
 import type { Redactor } from '../logger.js';
 import type { SessionManager } from '../sessions/session-manager.js';
+import type { TenantBudgets } from '../tenants/tenant-budgets.js';
+import type { TenantDirectory } from '../tenants/tenant-directory.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ConversationArchive } from './conversation-archive.js';
 
@@ -21,6 +23,7 @@ export type ChatSettings = Pick<
   | 'TURN_TIMEOUT_MS'
   | 'DELTA_FLUSH_MS'
   | 'MAX_TOOL_ROUNDS'
+  | 'BUDGET_DEFAULT_OUTPUT_TOKENS'
 >;
 
 /**
@@ -37,7 +40,11 @@ export interface ChatDeps {
   readonly models: ModelRegistry;
   readonly tools: ToolRegistry;
   readonly catalog: DataSourceCatalog;
+  /** Decides for (person, tenant) pairs: the tenant's grants narrowed by the operator's policy. */
   readonly policy: AccessPolicy;
+  readonly tenants: TenantDirectory;
+  /** Monthly budgets; absent when no store keeps them (tests of the chat alone). */
+  readonly budgets?: TenantBudgets;
   /** Stored chats a person can reopen; absent when history is off. */
   readonly archive?: ConversationArchive;
   readonly shuttingDown: boolean;

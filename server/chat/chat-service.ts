@@ -9,6 +9,7 @@ import type { ChatDeps } from './chat-deps.js';
 import type { ConnectionState } from './connection-state.js';
 import { createSession, handleHello, join, openChat } from './hello.js';
 import { buildSystemPrompt } from './system-context.js';
+import { selectTenant, turnBudget } from './tenant-actions.js';
 import { TurnEnded } from './turn-end.js';
 import { startTurn } from './turn-runner.js';
 
@@ -61,6 +62,8 @@ export class ChatService {
         return this.selectModel(session, msg.model);
       case 'select-tools':
         return this.selectTools(session, msg.tools, msg.dataSources);
+      case 'select-tenant':
+        return selectTenant(this.ctx, state, session, msg.tenant);
       case 'send':
         return this.send(session, msg.text, msg.clientId);
       case 'open-chat':
@@ -84,7 +87,7 @@ export class ChatService {
 
   private selectModel(session: Session, model: string): void {
     if (session.turn) throw new AppError('TURN_IN_PROGRESS', 'Wait for the answer to finish (or stop it) before switching models.');
-    if (!this.ctx.models.get(model) || !this.ctx.policy.canUseModel(session.owner, model)) {
+    if (!this.ctx.models.get(model) || !this.ctx.policy.canUseModel(session.who, model)) {
       throw new AppError('MODEL_UNAVAILABLE', `No model named "${model.slice(0, 100)}" is available to you.`);
     }
     if (!this.ctx.models.isAvailable(model)) throw new AppError('MODEL_UNAVAILABLE', `${model} is not available right now.`);
@@ -94,10 +97,10 @@ export class ChatService {
 
   private selectTools(session: Session, tools: string[], dataSources: string[]): void {
     if (session.locked) throw new AppError('SELECTION_LOCKED');
-    const user = session.owner;
-    const badTool = tools.find((t) => !this.ctx.tools.has(t) || !this.ctx.policy.canUseTool(user, t));
+    const who = session.who;
+    const badTool = tools.find((t) => !this.ctx.tools.has(t) || !this.ctx.policy.canUseTool(who, t));
     if (badTool !== undefined) throw new AppError('FORBIDDEN', `The tool "${badTool.slice(0, 100)}" is not available to you.`);
-    const badSource = dataSources.find((d) => !this.ctx.catalog.has(d) || !this.ctx.policy.canUseDataSource(user, d));
+    const badSource = dataSources.find((d) => !this.ctx.catalog.has(d) || !this.ctx.policy.canUseDataSource(who, d));
     if (badSource !== undefined) throw new AppError('FORBIDDEN', `The data source "${badSource.slice(0, 100)}" is not available to you.`);
     session.tools = [...new Set(tools)];
     session.dataSources = [...new Set(dataSources)];
@@ -112,8 +115,11 @@ export class ChatService {
     if (this.ctx.sessions.runningTurns(session.owner) >= env.MAX_CONCURRENT_TURNS_PER_USER) {
       throw new AppError('RATE_LIMITED', 'You already have an answer being generated in another chat.');
     }
+    if (!this.ctx.tenants.isMember(session.owner, session.tenant)) {
+      throw new AppError('FORBIDDEN', 'You no longer work for the organisation this chat belongs to.');
+    }
     const model = this.ctx.models.get(session.model);
-    if (!model || !this.ctx.policy.canUseModel(session.owner, session.model) || !this.ctx.models.isAvailable(session.model)) {
+    if (!model || !this.ctx.policy.canUseModel(session.who, session.model) || !this.ctx.models.isAvailable(session.model)) {
       throw new AppError('MODEL_UNAVAILABLE', `${session.model} is not available; choose another model.`);
     }
     const countTokens = await loadTokenCounter();
@@ -140,6 +146,9 @@ export class ChatService {
       limits: this.ctx.models.limitsOf(session.model),
       countTokens,
       redactor: this.ctx.redactor,
+      credentials: this.ctx.tenants.get(session.tenant)?.credentials ?? {},
+      ...(this.ctx.budgets ? { budget: turnBudget(this.ctx.budgets, session, this.ctx.log) } : {}),
+      defaultOutputTokens: env.BUDGET_DEFAULT_OUTPUT_TOKENS,
       systemPrompt: buildSystemPrompt(this.ctx, session),
       settings: {
         thinkingIntervalMs: env.THINKING_INTERVAL_MS,
@@ -162,7 +171,7 @@ export class ChatService {
    */
   private newChat(state: ConnectionState, old: Session): void {
     old.detach(state.conn);
-    const fresh = createSession(this.ctx, state.conn.user, old.model);
+    const fresh = createSession(this.ctx, state.principal, { model: old.model, tenant: old.tenant });
     join(this.ctx, state, fresh, 0, false);
     // Not awaited: this connection's next frames belong to the new chat and must not wait for the old.
     const finishing = this.ctx.archive && old.turn ? old.turn.done.catch(() => undefined) : Promise.resolve();

@@ -1,6 +1,7 @@
 import type { Connection } from '../sessions/connection.js';
 import type { Session } from '../sessions/session.js';
 import type { ServerEventBody } from '../protocol/server-events.js';
+import type { Principal } from '../tenants/tenant-directory.js';
 import { SerialQueue } from './serial-queue.js';
 
 /** A token bucket: `ratePerS` sustained, `burst` at once. */
@@ -49,6 +50,8 @@ export class ConnectionState {
     readonly conn: Connection,
     readonly bucket: TokenBucket,
     readonly testMode: boolean,
+    /** Resolved when the connection opened: the person and the tenants they work for. */
+    readonly principal: Principal,
   ) {
     this.queue = new SerialQueue((err) => conn.log.error({ err }, 'frame handling failed'));
   }

@@ -3,44 +3,42 @@ import { PROTOCOL_VERSION, type HelloMessage } from '../protocol/client-messages
 import { CLOSE_CODES, type ServerEventBody } from '../protocol/server-events.js';
 import type { Session } from '../sessions/session.js';
 import type { ChatDeps } from './chat-deps.js';
+import type { Principal } from '../tenants/tenant-directory.js';
+import { scopeFor, tenantInfos, usableModel } from './chat-scope.js';
 import type { ConnectionState } from './connection-state.js';
 
 /** The `ready` event for a connection joining a session. Not replayed: it describes this connection. */
 export function readyEvent(ctx: ChatDeps, state: ConnectionState, session: Session, resumed: boolean): ServerEventBody {
-  const user = state.conn.user;
   return {
     type: 'ready',
     v: PROTOCOL_VERSION,
     appName: ctx.env.APP_NAME,
-    user,
+    user: state.conn.user,
     testMode: state.testMode,
     resumed,
     session: session.info(),
-    // `reason` is operator detail (missing key names, ECONNREFUSED): it stays in /ready and the log.
-    models: ctx.models
-      .list()
-      .filter((m) => ctx.policy.canUseModel(user, m.name))
-      .map(({ reason: _operatorDetail, ...model }) => model),
-    tools: ctx.tools.listFor(user),
-    dataSources: ctx.catalog
-      .list()
-      .filter((d) => ctx.policy.canUseDataSource(user, d.id))
-      .map((d) => ({ id: d.id, name: d.name, description: d.description })),
+    ...scopeFor(ctx, session.who),
+    tenants: tenantInfos(ctx, state.principal.tenants),
     limits: { maxMessageChars: ctx.env.MAX_MESSAGE_CHARS },
     history: !!ctx.archive,
   };
 }
 
-/** A new session with the user's permitted defaults: the default model, every permitted tool and data source. */
-export function createSession(ctx: ChatDeps, user: string, preferredModel?: string): Session {
-  const permitted = (name: string) => ctx.policy.canUseModel(user, name) && ctx.models.isAvailable(name);
-  const candidates = [preferredModel, ctx.env.DEFAULT_MODEL, ctx.models.defaultModel(), ...ctx.models.list().map((m) => m.name)];
-  // With nothing usable, the session still opens (on the default) and a send explains why it cannot answer.
-  const model = candidates.find((name): name is string => !!name && permitted(name)) ?? ctx.models.defaultModel(ctx.env.DEFAULT_MODEL);
-  const session = ctx.sessions.create(user, model);
-  session.tools = ctx.tools.listFor(user).map((t) => t.name);
-  session.dataSources = ctx.catalog.list().filter((d) => ctx.policy.canUseDataSource(user, d.id)).map((d) => d.id);
-  session.record({ kind: 'session-start', sessionId: session.id, user, model, tools: session.tools, dataSources: session.dataSources });
+/**
+ * A new chat with the permitted defaults of its tenant: a usable model (the preferred one when it
+ * qualifies), every permitted tool and data source. The tenant is the preferred one when the person
+ * still works for it, else the first of their tenants.
+ */
+export function createSession(ctx: ChatDeps, principal: Principal, preferred: { model?: string; tenant?: string } = {}): Session {
+  const tenant = preferred.tenant && principal.tenants.includes(preferred.tenant) ? preferred.tenant : principal.tenants[0];
+  if (!tenant) throw new AppError('NO_TENANT');
+  const who = { user: principal.email, tenant };
+  const model = usableModel(ctx, who, preferred.model);
+  const session = ctx.sessions.create(principal.email, model, tenant);
+  const scope = scopeFor(ctx, who);
+  session.tools = scope.tools.map((t) => t.name);
+  session.dataSources = scope.dataSources.map((d) => d.id);
+  session.record({ kind: 'session-start', sessionId: session.id, user: principal.email, tenant, model, tools: session.tools, dataSources: session.dataSources });
   return session;
 }
 
@@ -54,7 +52,7 @@ async function reopenSession(ctx: ChatDeps, user: string, id: string): Promise<S
   // Another frame may have made it live while the store was read.
   const live = ctx.sessions.get(id, user);
   if (live) return live;
-  const session = ctx.sessions.create(user, stored.model, { id: stored.id, startedAt: new Date(stored.createdAt), entries: stored.entries });
+  const session = ctx.sessions.create(user, stored.model, stored.tenant, { id: stored.id, startedAt: new Date(stored.createdAt), entries: stored.entries });
   session.title = stored.title;
   session.tools = stored.tools;
   session.dataSources = stored.dataSources;
@@ -63,9 +61,16 @@ async function reopenSession(ctx: ChatDeps, user: string, id: string): Promise<S
   return session;
 }
 
-/** The user's chat with this id: live in this process, else reopened from the store. */
-async function findSession(ctx: ChatDeps, user: string, id: string): Promise<Session | undefined> {
-  return ctx.sessions.get(id, user) ?? (await reopenSession(ctx, user, id));
+/**
+ * The person's chat with this id: live in this process, else reopened from the store. A chat of a
+ * tenant the person no longer works for is refused (it stays in the store, readable by no one else).
+ */
+async function findSession(ctx: ChatDeps, principal: Principal, id: string): Promise<Session | undefined> {
+  const session = ctx.sessions.get(id, principal.email) ?? (await reopenSession(ctx, principal.email, id));
+  if (session && !ctx.tenants.mayOpen(principal.email, session.tenant)) {
+    throw new AppError('FORBIDDEN', 'That chat belongs to an organisation you no longer work for.');
+  }
+  return session;
 }
 
 /** Attaches the connection to a session from `afterSeq`, or sends a snapshot when that is no longer buffered. */
@@ -87,7 +92,7 @@ export function join(ctx: ChatDeps, state: ConnectionState, session: Session, af
 /** `open-chat`: leave the current chat (it stays, and keeps running) and continue an earlier one. */
 export async function openChat(ctx: ChatDeps, state: ConnectionState, current: Session, id: string): Promise<void> {
   if (id === current.id) return join(ctx, state, current, 0, true);
-  const target = await findSession(ctx, state.conn.user, id);
+  const target = await findSession(ctx, state.principal, id);
   if (!target) throw new AppError('NOT_FOUND', 'No such chat.');
   if (state.conn.closed) return;
   current.detach(state.conn);
@@ -120,17 +125,30 @@ export async function handleHello(ctx: ChatDeps, state: ConnectionState, msg: He
   }
   ctx.sessions.claimLive(conn);
   clearTimeout(state.helloTimer);
+  if (state.principal.tenants.length === 0) {
+    const refusal = new AppError('NO_TENANT');
+    state.sendDirect({ type: 'error', ...refusal.toEvent() });
+    conn.log.warn('refused: the person belongs to no tenant');
+    conn.close(CLOSE_CODES.NO_TENANT, 'no tenant');
+    return;
+  }
 
   let session: Session | undefined;
   let afterSeq = 0;
   if (msg.sessionId) {
-    session = await findSession(ctx, conn.user, msg.sessionId);
+    session = await findSession(ctx, state.principal, msg.sessionId).catch(() => undefined);
     if (session) afterSeq = msg.lastSeq ?? 0;
     else state.sendDirect({ type: 'error', code: 'NOT_FOUND', message: 'That chat has ended or does not exist; you are in a new one.' });
   }
   if (conn.closed) return;
-  session ??= ctx.sessions.current(conn.user);
+  session ??= currentInTenant(ctx, state.principal);
   const resumed = !!session;
-  session ??= createSession(ctx, conn.user);
+  session ??= createSession(ctx, state.principal);
   join(ctx, state, session, afterSeq, resumed);
+}
+
+/** The person's current chat, unless it works for a tenant they have left. */
+function currentInTenant(ctx: ChatDeps, principal: Principal): Session | undefined {
+  const current = ctx.sessions.current(principal.email);
+  return current && principal.tenants.includes(current.tenant) ? current : undefined;
 }

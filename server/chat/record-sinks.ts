@@ -29,8 +29,12 @@ export function eventsFor(fact: ChatRecord): ServerEventBody[] {
       return [fact.messageId ? { type: 'feedback-saved', messageId: fact.messageId } : { type: 'feedback-saved' }];
     case 'notice':
       return [{ type: 'notice', key: fact.key, text: fact.text }];
+    case 'budget-warning': {
+      const { kind: _kind, ...warning } = fact;
+      return [{ type: 'budget-warning', ...warning }];
+    }
     case 'assistant-end': {
-      const error = fact.error ? { code: fact.error.code, message: fact.error.message } : undefined;
+      const error = fact.error ? { code: fact.error.code, message: fact.error.message, ...fact.error.details } : undefined;
       const end: ServerEventBody = {
         type: 'message-end',
         id: fact.id,

@@ -1,6 +1,6 @@
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode, ErrorDetails } from '../errors.js';
 import type { ToolCallRequest } from '../llm/types.js';
-import type { Usage } from '../protocol/server-events.js';
+import type { BudgetDimensionName, Usage } from '../protocol/server-events.js';
 import type { ToolUi } from '../tools/ui.js';
 
 /** Why a turn ended. Only `done` is a complete answer; every other reason leaves it incomplete. */
@@ -19,6 +19,11 @@ export type ChatRecord =
   | { kind: 'session-start'; sessionId: string; user: string; model: string; tools: string[]; dataSources: string[]; tenant?: string }
   | { kind: 'selection'; tools: string[]; dataSources: string[]; locked: boolean }
   | { kind: 'model-selected'; model: string }
+  /** The chat now works for another of the person's tenants (before its first message); `scope` tells the client. */
+  | { kind: 'tenant-selected'; tenant: string; model: string; tools: string[]; dataSources: string[] }
+  | { kind: 'budget-warning'; tenant: string; dimension: BudgetDimensionName; used: number; limit: number; resetsAt: string; message: string }
+  /** One line of the audit trail (tenant choices, tool calls, budget refusals); the operator log has it too. */
+  | { kind: 'audit'; action: AuditAction; tenant: string; [detail: string]: unknown }
   | { kind: 'title'; title: string }
   | { kind: 'user-message'; id: string; text: string; at: string; clientId?: string }
   | { kind: 'assistant-start'; id: string; model: string; at: string }
@@ -48,7 +53,7 @@ export type ChatRecord =
       reason: TurnEndReason;
       finishReason: string;
       usage?: Usage;
-      error?: { code: ErrorCode; message: string; stack?: string };
+      error?: { code: ErrorCode; message: string; stack?: string; details?: ErrorDetails };
     }
   | { kind: 'status'; text: string; elapsedMs: number; tool?: string }
   | { kind: 'feedback'; messageId?: string; rating?: 'good' | 'bad'; comment?: string }
@@ -57,6 +62,8 @@ export type ChatRecord =
   | { kind: 'session-end'; reason: string };
 
 export type RecordKind = ChatRecord['kind'];
+
+export type AuditAction = 'tenant-selected' | 'tool-call' | 'budget-refused' | 'admin-usage-read';
 
 /** Something that keeps chat facts: the event log, the transcript, the store. */
 export interface RecordSink {

@@ -14,6 +14,8 @@ export interface StoreSinkOptions {
   log: Logger;
   /** Told once per failed write, so the person hears of it (an `error` event), never silently. */
   onWriteError: (err: unknown) => void;
+  /** When usage happened (the budgets' clock, so reports and budgets agree); the real time by default. */
+  now?: () => Date;
 }
 
 /** The answer being streamed, as it will be stored. */
@@ -34,23 +36,31 @@ export class StoreSink implements RecordSink {
   private readonly answers = new Map<string, OpenAnswer>();
   private readonly toolRows = new Map<string, StoredMessage>();
   private model = '';
+  private tenant: string;
 
   constructor(
     private readonly store: Store,
     private readonly options: StoreSinkOptions,
-  ) {}
+  ) {
+    this.tenant = options.tenant;
+  }
 
   record(fact: ChatRecord): void {
     const { conversationId: id, owner } = this.options;
-    if (!this.options.keepMessages && fact.kind !== 'model-call') return;
+    if (!this.options.keepMessages && fact.kind !== 'model-call') {
+      // Usage is still written, under the chat's current tenant.
+      if (fact.kind === 'session-start' || fact.kind === 'tenant-selected') this.tenant = fact.tenant ?? this.tenant;
+      return;
+    }
     switch (fact.kind) {
-      case 'session-start':
+      case 'session-start': {
         this.model = fact.model;
+        const tenant = (this.tenant = fact.tenant ?? this.tenant);
         return this.write(() =>
           this.store.createConversation({
             id,
             owner,
-            tenant: fact.tenant ?? this.options.tenant,
+            tenant,
             title: '',
             model: fact.model,
             tools: fact.tools,
@@ -59,6 +69,11 @@ export class StoreSink implements RecordSink {
             createdAt: new Date().toISOString(),
           }),
         );
+      }
+      case 'tenant-selected':
+        this.tenant = fact.tenant;
+        this.model = fact.model;
+        return this.update({ tenant: fact.tenant, model: fact.model, tools: fact.tools, dataSources: fact.dataSources });
       case 'selection':
         return this.update({ tools: fact.tools, dataSources: fact.dataSources, locked: fact.locked });
       case 'model-selected':
@@ -165,9 +180,9 @@ export class StoreSink implements RecordSink {
     this.write(() =>
       this.store.recordUsage({
         user: this.options.owner,
-        tenant: this.options.tenant,
+        tenant: this.tenant,
         model: fact.model || this.model,
-        at: new Date(),
+        at: this.options.now?.() ?? new Date(),
         promptTokens: usage.promptTokens,
         completionTokens: usage.completionTokens,
         estimated: !!usage.estimated,

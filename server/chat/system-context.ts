@@ -1,14 +1,17 @@
 import type { ChatDeps } from './chat-deps.js';
 import type { Session } from '../sessions/session.js';
+import { permittedDataSources } from './chat-scope.js';
 
 /**
- * The system prompt for a turn: the configured prompt, then what this chat may use. The model only
+ * The system prompt for a turn: the configured prompt, the tenant's addition, then what this chat may use. The model only
  * learns data source ids from here, so it can pass a valid `data_source` to sql_query.
  */
-export function buildSystemPrompt(ctx: Pick<ChatDeps, 'systemPrompt' | 'policy' | 'catalog'>, session: Session): string {
+export function buildSystemPrompt(ctx: Pick<ChatDeps, 'systemPrompt' | 'policy' | 'catalog' | 'tenants'>, session: Session): string {
   const parts = [ctx.systemPrompt];
-  const sources = session.dataSources
-    .filter((id) => ctx.policy.canUseDataSource(session.owner, id))
+  // The tenant's own instructions come right after the operator's, before what this chat selected.
+  const tenantPrompt = ctx.tenants.get(session.tenant)?.systemPrompt;
+  if (tenantPrompt) parts.push(tenantPrompt);
+  const sources = permittedDataSources(ctx, session.who, session.dataSources)
     .map((id) => ctx.catalog.list().find((d) => d.id === id))
     .filter((d) => d !== undefined);
   if (sources.length > 0 && session.tools.includes('sql_query')) {

@@ -5,6 +5,8 @@ import type { AccessPolicy } from '../access/policy.js';
 import type { ToolCallRequest } from '../llm/types.js';
 import type { Session } from '../sessions/session.js';
 import type { ToolRegistry } from '../tools/registry.js';
+import { audit } from './audit.js';
+import { permittedDataSources } from './chat-scope.js';
 import type { StatusTicker } from './status-ticker.js';
 
 const MAX_ARGS_IN_EVENT = 10_000;
@@ -29,6 +31,8 @@ export interface ToolCallDeps {
   log: Logger;
   /** Outgoing events never carry a configured secret (checklist 45): arguments and results pass it. */
   redactor: Redactor;
+  /** The chat's tenant's credentials, handed to its tool calls and to no one else's. */
+  credentials: Readonly<Record<string, string>>;
 }
 
 /**
@@ -51,9 +55,11 @@ export async function runToolCalls(
   const names = [...new Set(calls.map((c) => c.function.name))].join(', ');
   status.start(`Running ${names}…`, names);
   // Access is decided now, per call, from the current policy, not from what was allowed at selection.
-  const dataSources = session.dataSources.filter((ds) => deps.policy.canUseDataSource(session.owner, ds));
+  const dataSources = permittedDataSources(deps, session.who, session.dataSources);
   const ctx = {
     user: session.owner,
+    tenant: session.tenant,
+    credentials: deps.credentials,
     sessionId: session.id,
     dataSources,
     signal,
@@ -79,5 +85,6 @@ export async function runToolCalls(
       if (outcome.code === 'TOOL_FORBIDDEN') deps.log.warn({ tool: name, user: session.owner }, 'tool call denied');
       session.history.push({ role: 'tool', toolCallId: call.id, text: toolErrorText(outcome.code, outcome.message) });
     }
+    audit(session, deps.log, 'tool-call', { tool: name, callId: call.id, outcome: outcome.ok ? 'ok' : outcome.code, durationMs: outcome.durationMs });
   });
 }

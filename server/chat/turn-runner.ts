@@ -12,6 +12,7 @@ import type { CallUsage } from './records.js';
 import { StreamRedactor, redactWhole } from './stream-redactor.js';
 import { StatusTicker } from './status-ticker.js';
 import { runToolCalls, type ToolCallDeps } from './tool-calls.js';
+import type { TurnBudget } from './tenant-actions.js';
 import { outcomeOf, type TurnOutcome } from './turn-end.js';
 
 export interface TurnSettings {
@@ -26,6 +27,10 @@ export interface TurnDeps extends ToolCallDeps {
   systemPrompt: string;
   limits: ModelLimits;
   countTokens: TokenCounter;
+  /** The tenant's budget; absent = unlimited. Every model call is reserved before and settled after. */
+  budget?: TurnBudget;
+  /** The output cap reserved (and sent) for a model that states none, when a budget needs one. */
+  defaultOutputTokens: number;
 }
 
 /** Output tokens assumed for fitting the context when a model states no cap of its own. */
@@ -87,7 +92,16 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
       reason: outcome.reason,
       finishReason: outcome.finishReason,
       ...(usage ? { usage } : {}),
-      ...(outcome.error ? { error: { code: outcome.error.code, message: redactWhole(outcome.error.message, deps.redactor.secrets), stack: outcome.error.stack ?? '' } } : {}),
+      ...(outcome.error
+        ? {
+            error: {
+              code: outcome.error.code,
+              message: redactWhole(outcome.error.message, deps.redactor.secrets),
+              stack: outcome.error.stack ?? '',
+              ...(Object.keys(outcome.error.details).length > 0 ? { details: outcome.error.details } : {}),
+            },
+          }
+        : {}),
     });
   };
 
@@ -101,13 +115,16 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
       session.noticesGiven.add('context-trimmed');
       session.record({ kind: 'notice', key: 'context-trimmed', text: CONTEXT_TRIMMED_NOTICE });
     }
+    // Refused here, before any request reaches the provider (BUDGET_EXCEEDED ends the turn).
+    const hold = await deps.budget?.reserve(fitted.promptTokens, deps.limits.maxOutputTokens ?? deps.defaultOutputTokens);
+    const maxOutputTokens = hold?.maxOutputTokens ?? deps.limits.maxOutputTokens;
     let firstTokenMs: number | undefined;
     try {
       const stream = model.stream({
         messages: fitted.messages,
-        tools: deps.tools.specsFor(session.owner, session.tools),
+        tools: deps.tools.specsFor(session.who, session.tools),
         signal,
-        ...(deps.limits.maxOutputTokens ? { maxOutputTokens: deps.limits.maxOutputTokens } : {}),
+        ...(maxOutputTokens ? { maxOutputTokens } : {}),
       });
       for await (const event of stream) {
         if (event.type === 'text') {
@@ -127,6 +144,8 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
       status.stop();
       const callUsage = result.finished?.usage ? { ...result.finished.usage } : estimateUsage(deps.countTokens, fitted.promptTokens, result.text, result.finished?.toolCalls ?? []);
       usage = addUsage(usage, callUsage);
+      // Stopped, failed and timed-out calls are settled too, to what they really used (or counted).
+      await hold?.settle({ promptTokens: callUsage.promptTokens, completionTokens: callUsage.completionTokens });
       session.record({
         kind: 'model-call',
         messageId,

@@ -195,6 +195,22 @@ export const envSchema = z.object({
   HISTORY_ENABLED: bool(true),
   HISTORY_PARTIAL_SAVE_MS: int(2000, 100, 60_000),
   STORE_RESERVATION_TTL_MS: int(15 * 60_000, 1000, 24 * 3_600_000),
+  // Tenants
+  TENANTS_CONFIG_FILE: text('config/tenants.yml'),
+  BUDGET_TIMEZONE: text('UTC').refine(
+    (zone) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an IANA time zone such as UTC or Europe/Berlin' },
+  ),
+  BUDGET_DEFAULT_OUTPUT_TOKENS: int(4096, 1, 1_000_000),
+  TENANT_MEMBERS_QUERY: optionalText,
+  TENANT_MEMBERS_REFRESH_S: int(60, 1, 86_400),
 });
 
 export type Env = z.output<typeof envSchema>;

@@ -50,6 +50,9 @@ export const selectToolsMessage = z.strictObject({
   dataSources: z.array(name).max(50),
 });
 
+/** Chooses which of the person's tenants this chat works for; only before its first message. */
+export const selectTenantMessage = z.strictObject({ type: z.literal('select-tenant'), tenant: name });
+
 export const clientMessage = z.discriminatedUnion('type', [
   helloMessage,
   selectModelMessage,
@@ -59,6 +62,7 @@ export const clientMessage = z.discriminatedUnion('type', [
   openChatMessage,
   feedbackMessage,
   selectToolsMessage,
+  selectTenantMessage,
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessage>;

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode, ErrorDetails } from '../errors.js';
 import type { ToolUi } from '../tools/ui.js';
 
 /**
@@ -34,6 +34,8 @@ export interface DataSourceInfo {
 
 export interface SessionInfo {
   id: string;
+  /** The organisation this chat works for; locked with the first message. */
+  tenant: string;
   model: string;
   tools: string[];
   dataSources: string[];
@@ -44,6 +46,13 @@ export interface SessionInfo {
   /** The assistant message being generated right now, if any (after a reload the page shows Stop). */
   runningMessageId?: string;
 }
+
+export interface TenantInfo {
+  id: string;
+  name: string;
+}
+
+export type BudgetDimensionName = 'requests' | 'inputTokens' | 'outputTokens';
 
 export interface Usage {
   promptTokens: number;
@@ -63,11 +72,17 @@ export type ServerEventBody =
       models: ModelInfo[];
       tools: ToolInfo[];
       dataSources: DataSourceInfo[];
+      /** The tenants this person works for; the page offers a choice only when there are several. */
+      tenants: TenantInfo[];
       limits: { maxMessageChars: number };
       /** True when chats are kept: the page shows the sidebar of earlier chats. */
       history: boolean;
     }
   | { type: 'history'; messages: HistoryEntry[]; runningMessageId?: string }
+  /** The answer to `select-tenant`: what the chat may use now, and its reset selection. */
+  | { type: 'scope'; session: SessionInfo; models: ModelInfo[]; tools: ToolInfo[]; dataSources: DataSourceInfo[] }
+  /** Once per chat, when its tenant's spending passes `warn_at` of a monthly limit. */
+  | { type: 'budget-warning'; tenant: string; dimension: BudgetDimensionName; used: number; limit: number; resetsAt: string; message: string }
   | { type: 'model-selected'; model: string }
   | { type: 'title'; title: string }
   | { type: 'selection'; tools: string[]; dataSources: string[]; locked: boolean }
@@ -80,7 +95,7 @@ export type ServerEventBody =
       finishReason: string;
       incomplete: boolean;
       usage?: Usage;
-      error?: { code: ErrorCode; message: string };
+      error?: { code: ErrorCode; message: string } & ErrorDetails;
     }
   | { type: 'tool-call'; messageId: string; callId: string; name: string; args: unknown }
   | { type: 'tool-result'; messageId: string; callId: string; content: string; ui?: ToolUi }
@@ -89,7 +104,7 @@ export type ServerEventBody =
   | { type: 'feedback-saved'; messageId?: string }
   /** Something the reader should know about this chat, said once (e.g. `context-trimmed`). */
   | { type: 'notice'; key: string; text: string }
-  | { type: 'error'; code: ErrorCode; message: string; messageId?: string }
+  | ({ type: 'error'; code: ErrorCode; message: string; messageId?: string } & ErrorDetails)
   | { type: 'takeover'; message: string }
   | { type: 'shutdown'; message: string };
 
@@ -116,4 +131,5 @@ export const CLOSE_CODES = {
   HELLO_TIMEOUT: 4003,
   SESSION_REJECTED: 4004,
   FELL_BEHIND: 4005,
+  NO_TENANT: 4006,
 } as const;

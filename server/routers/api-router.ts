@@ -36,7 +36,9 @@ export function registerApiRoutes(app: TemplatedApp, ctx: AppContext): void {
   app.get(
     '/data',
     authenticated(ctx, (reply, _req, identity) => {
-      const dataSources = ctx.catalog.list().filter((d) => ctx.policy.canUseDataSource(identity.email, d.id));
+      // Every data source the person may use in a chat for any of their tenants.
+      const tenants = ctx.tenants.tenantsOf(identity.email);
+      const dataSources = ctx.catalog.list().filter((d) => tenants.some((tenant) => ctx.policy.canUseDataSource({ user: identity.email, tenant }, d.id)));
       reply.json(200, { dataSources });
     }),
   );

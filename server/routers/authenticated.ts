@@ -10,14 +10,25 @@ import { identitySettings } from './identity-settings.js';
 /** `body` is present when the route was registered with a body limit. */
 export type AuthedHandler = (reply: Reply, request: RequestSnapshot, identity: Identity, params: string[], body?: Promise<Buffer>) => void | Promise<void>;
 
-function unauthenticatedPage(ctx: Pick<AppContext, 'env'>, err: AppError): string {
+/** A small self-contained HTML page for people the chat cannot serve, explaining why in plain words. */
+export function explanationPage(ctx: Pick<AppContext, 'env'>, title: string, heading: string, paragraphs: string[]): string {
   const name = escapeHtml(ctx.env.APP_NAME);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${name} — sign-in needed</title><style>body{background:#0f1115;color:#e6e8ee;font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}code{background:#1c2029;padding:.1rem .3rem;border-radius:4px}h1{font-size:1.4rem}</style></head>
-<body><main><h1>${name} could not tell who you are</h1>
-<p>${escapeHtml(err.message)} (<code>${err.code}</code>)</p>
-<p>${name} must be reached through the company's sign-in proxy, which adds your identity to each request. If you followed a bookmark, open the chat through its usual address.</p>
-<p>Developers: start the server with <code>TEST_MODE=true</code> to use <code>TEST_EMAIL</code> without a proxy (never in production).</p></main></body></html>`;
+<title>${name} — ${escapeHtml(title)}</title><style>body{background:#0f1115;color:#e6e8ee;font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}code{background:#1c2029;padding:.1rem .3rem;border-radius:4px}h1{font-size:1.4rem}</style></head>
+<body><main><h1>${escapeHtml(heading)}</h1>
+${paragraphs.map((p) => `<p>${p}</p>`).join('\n')}</main></body></html>`;
+}
+
+/** The page's own inline style is its only resource. */
+export const EXPLANATION_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+
+function unauthenticatedPage(ctx: Pick<AppContext, 'env'>, err: AppError): string {
+  const name = escapeHtml(ctx.env.APP_NAME);
+  return explanationPage(ctx, 'sign-in needed', `${ctx.env.APP_NAME} could not tell who you are`, [
+    `${escapeHtml(err.message)} (<code>${err.code}</code>)`,
+    `${name} must be reached through the company's sign-in proxy, which adds your identity to each request. If you followed a bookmark, open the chat through its usual address.`,
+    'Developers: start the server with <code>TEST_MODE=true</code> to use <code>TEST_EMAIL</code> without a proxy (never in production).',
+  ]);
 }
 
 /**
@@ -46,7 +57,7 @@ export function authenticated(ctx: Pick<AppContext, 'env' | 'log'>, handler: Aut
         reply.send(appErr.httpStatus, unauthenticatedPage(ctx, appErr), [
           ['Content-Type', 'text/html; charset=utf-8'],
           ['Cache-Control', 'no-store'],
-          ['Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"],
+          ['Content-Security-Policy', EXPLANATION_PAGE_CSP],
         ]);
       } else {
         reply.error(appErr);

@@ -4,11 +4,14 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { AppError } from '../errors.js';
 import { exportJson, exportMarkdown, exportText } from '../store/conversation-export.js';
-import { MONTH_PATTERN, monthOf, type Store, type UsageRow } from '../store/store.js';
+import type { ConversationRecord, Store } from '../store/store.js';
+import type { TenantDirectory } from '../tenants/tenant-directory.js';
 import { authenticated } from './authenticated.js';
 
 export interface ConversationRoutesDeps {
   store: Store;
+  /** A chat of a tenant the caller no longer works for answers like a missing one. */
+  tenants: Pick<TenantDirectory, 'mayOpen' | 'get'>;
   /** What the identity check needs: settings and the app name (env) and a logger. */
   identity: Pick<AppContext, 'env' | 'log'>;
   log: Logger;
@@ -41,13 +44,6 @@ function attachment(id: string, ext: string): [string, string] {
   return ['Content-Disposition', `attachment; filename="galaxy-chat-${id.replace(/[^A-Za-z0-9_-]/g, '_')}.${ext}"`];
 }
 
-function totals(rows: UsageRow[]) {
-  return rows.reduce(
-    (sum, r) => ({ requests: sum.requests + r.requests, promptTokens: sum.promptTokens + r.promptTokens, completionTokens: sum.completionTokens + r.completionTokens }),
-    { requests: 0, promptTokens: 0, completionTokens: 0 },
-  );
-}
-
 /**
  * The history API (docs/api.md). Everything is scoped to the caller: another person's conversation
  * answers exactly like one that does not exist (404), so ids cannot be probed.
@@ -58,10 +54,13 @@ export function registerConversationRoutes(app: TemplatedApp, deps: Conversation
   const { store } = deps;
   const now = deps.now ?? (() => new Date());
 
+  const visible = (c: ConversationRecord) => deps.tenants.mayOpen(c.owner, c.tenant);
+  // Each chat shows its tenant by name (the sidebar labels chats of several tenants).
+  const labelled = <T extends ConversationRecord>(c: T) => ({ ...c, tenantName: deps.tenants.get(c.tenant)?.name ?? c.tenant });
   const loadConversation = async (id: string, owner: string) => {
     const conversation = await store.getConversation(id, owner);
-    if (!conversation) throw new AppError('NOT_FOUND');
-    return conversation;
+    if (!conversation || !visible(conversation)) throw new AppError('NOT_FOUND');
+    return labelled(conversation);
   };
 
   app.get(
@@ -71,12 +70,12 @@ export function registerConversationRoutes(app: TemplatedApp, deps: Conversation
       if (query.q !== undefined) {
         const hits = await store.searchConversations(identity.email, query.q, { limit: query.limit });
         if (reply.aborted) return;
-        reply.json(200, { items: hits.map((h) => ({ ...h.conversation, snippet: h.snippet, rank: h.rank })) });
+        reply.json(200, { items: hits.filter((h) => visible(h.conversation)).map((h) => ({ ...labelled(h.conversation), snippet: h.snippet, rank: h.rank })) });
         return;
       }
       const page = await store.listConversations(identity.email, { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
       if (reply.aborted) return;
-      reply.json(200, page);
+      reply.json(200, { ...page, items: page.items.filter(visible).map(labelled) });
     }),
   );
 
@@ -126,6 +125,7 @@ export function registerConversationRoutes(app: TemplatedApp, deps: Conversation
     authenticated(
       deps.identity,
       async (reply, _request, identity, [id = '']) => {
+        await loadConversation(id, identity.email);
         if (!(await store.deleteConversation(id, identity.email))) throw new AppError('NOT_FOUND');
         deps.log.info({ user: identity.email, conversation: id }, 'conversation deleted');
         if (reply.aborted) return;
@@ -151,15 +151,4 @@ export function registerConversationRoutes(app: TemplatedApp, deps: Conversation
   app.get('/api/conversations/:id/export.txt', exportRoute('txt', 'text/plain; charset=utf-8', exportText));
   app.get('/api/conversations/:id/export.md', exportRoute('md', 'text/markdown; charset=utf-8', exportMarkdown));
   app.get('/api/conversations/:id/export.json', exportRoute('json', 'application/json; charset=utf-8', null));
-
-  app.get(
-    '/api/usage',
-    authenticated(deps.identity, async (reply, request, identity) => {
-      const month = new URLSearchParams(request.query).get('month') ?? monthOf(now());
-      if (!MONTH_PATTERN.test(month)) throw new AppError('BAD_REQUEST', 'month must look like 2026-03.');
-      const rows = await store.usageFor(identity.email, month);
-      if (reply.aborted) return;
-      reply.json(200, { month, rows, totals: totals(rows) });
-    }),
-  );
 }

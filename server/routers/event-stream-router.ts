@@ -59,7 +59,8 @@ export function registerEventStream(app: TemplatedApp, ctx: AppContext, transpor
     });
     conn.start(`${EVENT_STREAM_PATH}/${id}`);
     if (conn.closed) return;
-    const opened = transport.opened(conn, request.peer, identity.viaTestMode);
+    // The person's tenants are resolved when the connection opens, as at the WebSocket upgrade.
+    const opened = transport.opened(conn, request.peer, identity.viaTestMode, ctx.tenants.principal(identity.email));
     state = opened;
     streams.set(id, opened);
     log.info({ peer: request.peer }, 'event stream open');

@@ -25,7 +25,7 @@ export function registerMcpGateway(app: TemplatedApp, ctx: AppContext): void {
     const request = snapshotRequest(res, req);
     try {
       const identity = resolveIdentity(request, settings);
-      return { reply, request, caller: { email: identity.email, ...clientOf(request, ctx) } };
+      return { reply, request, caller: { email: identity.email, tenants: ctx.tenants.tenantsOf(identity.email), ...clientOf(request, ctx) } };
     } catch (err) {
       const appErr = toAppError(err, 'BAD_REQUEST');
       ctx.log.warn({ code: appErr.code, peer: request.peer, method: request.method, url: request.url }, 'mcp gateway request refused');
@@ -75,7 +75,7 @@ async function answer(reply: Reply, snapshot: RequestSnapshot, caller: GatewayCa
   }
   const request = new Request(`http://galaxy.local${snapshot.url}`, { method: 'POST', headers, body: text });
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  const server = createGatewayServer(caller, { tools: ctx.tools, policy: ctx.policy, catalog: ctx.catalog, log: ctx.log });
+  const server = createGatewayServer(caller, { tools: ctx.tools, policy: ctx.policy, catalog: ctx.catalog, tenants: ctx.tenants, log: ctx.log });
   try {
     await server.connect(transport);
     const response = await transport.handleRequest(request, parsedBody === undefined ? undefined : { parsedBody });

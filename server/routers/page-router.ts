@@ -3,7 +3,7 @@ import type { AppContext } from '../app-context.js';
 import { AppError } from '../errors.js';
 import { escapeHtml, type Reply } from '../http/reply.js';
 import { header, type RequestSnapshot } from '../http/request.js';
-import { authenticated } from './authenticated.js';
+import { EXPLANATION_PAGE_CSP, authenticated, explanationPage } from './authenticated.js';
 import { StaticFiles, loadVendor, makeAsset, type Asset } from './static-assets.js';
 
 const HOST_PATTERN = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
@@ -61,7 +61,21 @@ export function registerPageRoutes(app: TemplatedApp, ctx: AppContext): void {
 
   app.get(
     '/',
-    authenticated(ctx, (reply, request) => {
+    authenticated(ctx, (reply, request, identity) => {
+      if (ctx.tenants.tenantsOf(identity.email).length === 0) {
+        // Not an empty chat that fails on the first message: say at once why there is none.
+        const refusal = new AppError('NO_TENANT');
+        ctx.log.warn({ user: identity.email }, 'page refused: the person belongs to no tenant');
+        reply.send(refusal.httpStatus, explanationPage(ctx, 'no organisation', `You are signed in as ${identity.email}`, [
+          `${escapeHtml(refusal.message)} (<code>${refusal.code}</code>)`,
+          `${escapeHtml(ctx.env.APP_NAME)} serves the organisations it is set up for; your address is not a member of any of them yet.`,
+        ]), [
+          ['Content-Type', 'text/html; charset=utf-8'],
+          ['Cache-Control', 'no-store'],
+          ['Content-Security-Policy', EXPLANATION_PAGE_CSP],
+        ]);
+        return;
+      }
       const asset = index();
       if (!asset) throw new AppError('NOT_FOUND', 'The page is missing from STATIC_DIR.');
       sendAsset(reply, request, asset, 'no-cache', publicUrl);

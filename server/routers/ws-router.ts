@@ -7,6 +7,7 @@ import { snapshotRequest } from '../http/request.js';
 import { CLOSE_CODES } from '../protocol/server-events.js';
 import type { Connection, SendResult } from '../sessions/connection.js';
 import { newId } from '../sessions/session-manager.js';
+import type { Principal } from '../tenants/tenant-directory.js';
 import type { ChatTransport } from '../transport/chat-transport.js';
 
 /** How far past WS_MAX_FRAME_BYTES uWS still buffers a frame, so we can close it with 1009 ourselves. */
@@ -14,6 +15,8 @@ const FRAME_HEADROOM = 4;
 
 interface SocketData {
   user: string;
+  /** The person's tenants, resolved at the upgrade (synchronously: see `upgrade`). */
+  principal: Principal;
   peer: string;
   testMode: boolean;
   state?: ConnectionState;
@@ -86,7 +89,8 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, transport:
         return refuse(err instanceof AppError ? err : new AppError('BAD_REQUEST'));
       }
       if (reply.aborted) return;
-      res.cork(() => res.upgrade<SocketData>({ user, peer: request.peer, testMode }, key, protocol, extensions, context));
+      const principal = ctx.tenants.principal(user);
+      res.cork(() => res.upgrade<SocketData>({ user, principal, peer: request.peer, testMode }, key, protocol, extensions, context));
     },
 
     open: (ws) => {
@@ -94,7 +98,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, transport:
       const id = newId('c');
       const log = ctx.log.child({ connId: id, user: data.user });
       const conn = new UwsConnection(ws, id, data.user, log);
-      data.state = transport.opened(conn, data.peer, data.testMode);
+      data.state = transport.opened(conn, data.peer, data.testMode, data.principal);
       data.state.helloTimer = setTimeout(() => conn.close(CLOSE_CODES.HELLO_TIMEOUT, 'hello expected'), env.WS_HELLO_TIMEOUT_MS);
       log.info({ peer: data.peer }, 'websocket open');
     },

@@ -15,7 +15,7 @@ export interface ReopenedChat {
 
 export interface SessionManagerOptions {
   /** The sinks (transcript, store) that keep a chat's facts besides its event log. */
-  sinksFor: (sessionId: string, owner: string, reopened: boolean) => RecordSink[];
+  sinksFor: (sessionId: string, owner: string, reopened: boolean, tenant: string) => RecordSink[];
   eventBufferBytes: number;
   highWaterMark: number;
   resumeGraceMs: number;
@@ -51,13 +51,14 @@ export class SessionManager {
   }
 
   /** A new chat, or (with `reopened`) a stored one made live again under its own id. */
-  create(owner: string, model: string, reopened?: ReopenedChat): Session {
+  create(owner: string, model: string, tenant: string, reopened?: ReopenedChat): Session {
     const id = reopened?.id ?? newId('s');
     const session = new Session({
       id,
       owner,
       model,
-      sinks: this.options.sinksFor(id, owner, !!reopened),
+      tenant,
+      sinks: this.options.sinksFor(id, owner, !!reopened, tenant),
       eventBufferBytes: this.options.eventBufferBytes,
       highWaterMark: this.options.highWaterMark,
       ...(reopened ? { startedAt: reopened.startedAt, entries: reopened.entries } : {}),

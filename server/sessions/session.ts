@@ -1,3 +1,4 @@
+import type { Who } from '../access/policy.js';
 import { EventSink } from '../chat/record-sinks.js';
 import { Recorder, type ChatRecord, type RecordSink } from '../chat/records.js';
 import type { ChatMessage } from '../llm/types.js';
@@ -22,6 +23,7 @@ export interface SessionOptions {
   id: string;
   owner: string;
   model: string;
+  tenant: string;
   /** Where facts go besides the event log: the transcript, the store. */
   sinks: RecordSink[];
   eventBufferBytes: number;
@@ -42,6 +44,8 @@ export class Session {
   readonly owner: string;
   readonly startedAt: Date;
   model: string;
+  /** The organisation this chat works for: chosen before, and locked with, the first message. */
+  tenant: string;
   title = '';
   tools: string[] = [];
   dataSources: string[] = [];
@@ -70,6 +74,7 @@ export class Session {
     this.id = options.id;
     this.owner = options.owner;
     this.model = options.model;
+    this.tenant = options.tenant;
     this.startedAt = options.startedAt ?? new Date();
     this.view = new ConversationView(options.entries);
     this.reopened = options.entries !== undefined;
@@ -86,9 +91,15 @@ export class Session {
     return this.log.lastSeq;
   }
 
+  /** The (person, tenant) pair every access decision of this chat is made for. */
+  get who(): Who {
+    return { user: this.owner, tenant: this.tenant };
+  }
+
   info(): SessionInfo {
     return {
       id: this.id,
+      tenant: this.tenant,
       model: this.model,
       tools: [...this.tools],
       dataSources: [...this.dataSources],

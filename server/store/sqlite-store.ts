@@ -7,8 +7,9 @@ import {
   type ConversationRow, type MessageRow,
 } from './sqlite-rows.js';
 import { indexDocument, searchConversations, unindexConversation } from './sqlite-search.js';
+import { membershipRows } from './memberships.js';
 import type {
-  BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback,
+  BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
   NewConversation, SavedMessage, SearchHit, StoredMessage, Store, UsageEvent, UsageRow,
 } from './store.js';
 import { monthOf } from './store.js';
@@ -219,6 +220,15 @@ export class SqliteStore implements Store {
 
   budgetUsed(tenant: string, month: string, now: Date): Promise<BudgetAmounts> {
     return this.run(() => budgetUsed(this.db, tenant, month, now.getTime()));
+  }
+
+  async queryMemberships(sql: string): Promise<Membership[]> {
+    return this.run(() => {
+      const statement = this.db.prepare(sql);
+      // An operator's query, but still never a write: the membership option only reads.
+      if (!statement.reader || !statement.readonly) throw new AppError('BAD_REQUEST', 'TENANT_MEMBERS_QUERY must be a read-only SELECT returning email and tenant.');
+      return membershipRows(statement.all());
+    });
   }
 
   async deleteConversationsOlderThan(cutoff: Date): Promise<number> {

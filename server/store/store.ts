@@ -117,6 +117,12 @@ export interface UsageRow {
   estimatedCalls: number;
 }
 
+export interface Membership {
+  /** Lower-cased. */
+  email: string;
+  tenant: string;
+}
+
 export interface BudgetAmounts {
   requests: number;
   promptTokens: number;
@@ -168,6 +174,11 @@ export interface Store {
   settleBudget(reservationId: string, actual: { promptTokens: number; completionTokens: number }, now: Date): Promise<void>;
   /** Settled use plus reservations that have not expired at `now`. */
   budgetUsed(tenant: string, month: string, now: Date): Promise<BudgetAmounts>;
+  /**
+   * Runs the operator's TENANT_MEMBERS_QUERY (read-only, returning `email` and `tenant` columns): the
+   * user↔tenant map of deployments that keep it as rows (e.g. auth_users / auth_user_tenants).
+   */
+  queryMemberships(sql: string): Promise<Membership[]>;
   /** Retention: deletes conversations whose updatedAt is before the cutoff; returns how many. */
   deleteConversationsOlderThan(cutoff: Date): Promise<number>;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import type { AccessPolicy } from '../access/policy.js';
+import type { AccessPolicy, Who } from '../access/policy.js';
 import type { ToolSpec } from '../llm/types.js';
 import type { ToolInfo } from '../protocol/server-events.js';
 import { runGuarded } from './guard.js';
@@ -54,12 +54,12 @@ export class ToolRegistry {
     return undefined;
   }
 
-  /** Tools this user may select, with the MCP server and its state when it is down. */
-  listFor(user: string): ToolInfo[] {
+  /** Tools this person may select in a chat for this tenant, with the MCP server and its state when it is down. */
+  listFor(who: Who): ToolInfo[] {
     const out: ToolInfo[] = [];
     for (const source of this.sources) {
       for (const tool of source.tools()) {
-        if (!this.policy.canUseTool(user, tool.name)) continue;
+        if (!this.policy.canUseTool(who, tool.name)) continue;
         const info: ToolInfo = { name: tool.name, description: tool.description };
         if (tool.server) info.server = tool.server;
         if (!source.available()) {
@@ -73,11 +73,11 @@ export class ToolRegistry {
   }
 
   /** OpenAI tool specs for the tools selected in a session, still permitted, and currently reachable. */
-  specsFor(user: string, selected: readonly string[]): ToolSpec[] {
+  specsFor(who: Who, selected: readonly string[]): ToolSpec[] {
     const specs: ToolSpec[] = [];
     for (const name of selected) {
       const found = this.find(name);
-      if (found && found.source.available() && this.policy.canUseTool(user, name)) specs.push(toolSpec(found.tool));
+      if (found && found.source.available() && this.policy.canUseTool(who, name)) specs.push(toolSpec(found.tool));
     }
     return specs;
   }
@@ -92,7 +92,7 @@ export class ToolRegistry {
   async executePermitted(name: string, rawArgs: string, ctx: ToolContext): Promise<ToolOutcome> {
     const found = this.find(name);
     if (!found) return unknownTool(name);
-    if (!this.policy.canUseTool(ctx.user, name)) {
+    if (!this.policy.canUseTool({ user: ctx.user, tenant: ctx.tenant }, name)) {
       ctx.log.warn({ tool: name }, 'tool call denied by access policy');
       return { ok: false, code: 'TOOL_FORBIDDEN', message: `You are not allowed to use ${name}.`, durationMs: 0 };
     }
@@ -104,11 +104,11 @@ export class ToolRegistry {
   }
 
   /** The definitions this user may use now (the gateway lists these). */
-  definitionsFor(user: string): ToolDefinition[] {
+  definitionsFor(who: Who): ToolDefinition[] {
     return this.sources
       .filter((s) => s.available())
       .flatMap((s) => s.tools())
-      .filter((t) => this.policy.canUseTool(user, t.name));
+      .filter((t) => this.policy.canUseTool(who, t.name));
   }
 
   async start(): Promise<void> {

@@ -8,6 +8,13 @@ import type { ToolUi } from './ui.js';
 /** What a tool sees of the world: never the socket, only who asks, for which session, and a signal. */
 export interface ToolContext {
   readonly user: string;
+  /** The tenant the call is made for: access is checked for (user, tenant). */
+  readonly tenant: string;
+  /**
+   * That tenant's credentials, and only that tenant's (resolved per call, never stored on a tool).
+   * Values are secrets: a tool may send them where they belong, never into its result text.
+   */
+  readonly credentials: Readonly<Record<string, string>>;
   readonly sessionId: string;
   /** Data sources selected (and permitted) for this session. */
   readonly dataSources: readonly string[];

@@ -3,6 +3,7 @@ import { ChatService } from '../chat/chat-service.js';
 import { ConnectionState } from '../chat/connection-state.js';
 import { UserRateLimits } from '../chat/user-rate-limits.js';
 import type { Connection } from '../sessions/connection.js';
+import type { Principal } from '../tenants/tenant-directory.js';
 import { Admission } from './admission.js';
 import { LiveConnections } from './live-connections.js';
 
@@ -25,8 +26,8 @@ export class ChatTransport {
   }
 
   /** A connection was accepted: count it and give it the per-connection chat state. */
-  opened(conn: Connection, peer: string, testMode: boolean): ConnectionState {
-    const state = new ConnectionState(conn, this.rateLimits.bucketFor(conn.user), testMode);
+  opened(conn: Connection, peer: string, testMode: boolean, principal: Principal): ConnectionState {
+    const state = new ConnectionState(conn, this.rateLimits.bucketFor(conn.user), testMode, principal);
     this.connections.add(conn, peer);
     // One gauge for both transports: dashboards keep watching the name they know.
     this.ctx.metrics.webSocketOpened();

@@ -17,6 +17,7 @@ import { toolUi } from './components/tool-ui.js';
 import { chatSidebar } from './components/chat-sidebar.js';
 import { chatsMenu } from './components/chats-menu.js';
 import { usageMeter } from './components/usage-meter.js';
+import { tenantPicker } from './components/tenant-picker.js';
 import { showEarlier } from './components/show-earlier.js';
 import { chatNotice } from './components/chat-notice.js';
 
@@ -42,6 +43,7 @@ const components = {
   chatSidebar,
   chatsMenu,
   usageMeter,
+  tenantPicker,
   showEarlier,
   chatNotice,
 };

@@ -7,6 +7,9 @@ import { matchesEmail, parseEmailPattern } from '../../server/access/email-patte
 import { YamlAccessPolicy } from '../../server/access/yaml-policy.js';
 import { ConfigError } from '../../server/config/env.js';
 
+/** Access is decided for a (person, tenant) pair; these rules do not depend on the tenant. */
+const who = (user: string) => ({ user, tenant: 'default' });
+
 const scratch = mkdtempSync(join(tmpdir(), 'galaxy-policy-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -49,11 +52,11 @@ groups:
 describe('YamlAccessPolicy', () => {
   it('grants everyone what the "*" group grants, and nothing more', () => {
     const user = 'visitor@elsewhere.test';
-    expect(policy.canUseModel(user, 'demo')).toBe(true);
-    expect(policy.canUseModel(user, 'gpt-4o')).toBe(false);
-    expect(policy.canUseTool(user, 'basic_math')).toBe(true);
-    expect(policy.canUseTool(user, 'sql_query')).toBe(false);
-    expect(policy.canUseDataSource(user, 'sales')).toBe(false);
+    expect(policy.canUseModel(who(user), 'demo')).toBe(true);
+    expect(policy.canUseModel(who(user), 'gpt-4o')).toBe(false);
+    expect(policy.canUseTool(who(user), 'basic_math')).toBe(true);
+    expect(policy.canUseTool(who(user), 'sql_query')).toBe(false);
+    expect(policy.canUseDataSource(who(user), 'sales')).toBe(false);
   });
 
   it('gives a user the union of every group they match', () => {
@@ -63,19 +66,19 @@ describe('YamlAccessPolicy', () => {
       tools: ['basic_math', 'sql_query'],
       dataSources: ['*'],
     });
-    expect(policy.canUseDataSource('alice@example.com', 'support')).toBe(true);
-    expect(policy.canUseDataSource('bob@example.com', 'support')).toBe(false);
-    expect(policy.canUseDataSource('bob@example.com', 'sales')).toBe(true);
+    expect(policy.canUseDataSource(who('alice@example.com'), 'support')).toBe(true);
+    expect(policy.canUseDataSource(who('bob@example.com'), 'support')).toBe(false);
+    expect(policy.canUseDataSource(who('bob@example.com'), 'sales')).toBe(true);
   });
 
   it('matches domains and local parts case-insensitively', () => {
-    expect(policy.canUseTool('bob@EXAMPLE.com', 'sql_query')).toBe(true);
-    expect(policy.canUseDataSource('alice@PARTNER.example.net', 'support')).toBe(true);
-    expect(policy.canUseDataSource('Alice@example.com', 'support')).toBe(true);
+    expect(policy.canUseTool(who('bob@EXAMPLE.com'), 'sql_query')).toBe(true);
+    expect(policy.canUseDataSource(who('alice@PARTNER.example.net'), 'support')).toBe(true);
+    expect(policy.canUseDataSource(who('Alice@example.com'), 'support')).toBe(true);
     const capitals = YamlAccessPolicy.load(policyFile('groups:\n  partner:\n    match: ["Dana@Partner.example"]\n    tools: [sql_query]\n'));
-    expect(capitals.canUseTool('dana@partner.example', 'sql_query')).toBe(true);
-    expect(capitals.canUseTool('DANA@partner.example', 'sql_query')).toBe(true);
-    expect(capitals.canUseTool('dan@partner.example', 'sql_query')).toBe(false);
+    expect(capitals.canUseTool(who('dana@partner.example'), 'sql_query')).toBe(true);
+    expect(capitals.canUseTool(who('DANA@partner.example'), 'sql_query')).toBe(true);
+    expect(capitals.canUseTool(who('dan@partner.example'), 'sql_query')).toBe(false);
     expect(capitals.warnings).toEqual([]);
   });
 
@@ -88,16 +91,16 @@ describe('YamlAccessPolicy', () => {
 
   it('does not treat domain patterns as suffixes or regular expressions', () => {
     for (const user of ['bob@sub.example.com', 'bob@notexample.com', 'bob@exampleXcom', 'bob@example.com.evil.test', 'example.com']) {
-      expect(policy.canUseTool(user, 'sql_query'), user).toBe(false);
+      expect(policy.canUseTool(who(user), 'sql_query'), user).toBe(false);
     }
   });
 
   it('gives nothing to a user no group matches', () => {
     const strict = YamlAccessPolicy.load(policyFile('groups:\n  staff:\n    match: ["*@example.com"]\n    tools: ["*"]\n'));
-    expect(strict.canUseTool('eve@evil.test', 'basic_math')).toBe(false);
-    expect(strict.canUseModel('eve@evil.test', 'demo')).toBe(false);
+    expect(strict.canUseTool(who('eve@evil.test'), 'basic_math')).toBe(false);
+    expect(strict.canUseModel(who('eve@evil.test'), 'demo')).toBe(false);
     expect(strict.grantsFor('eve@evil.test')).toEqual({ groups: [], models: [], tools: [], dataSources: [] });
-    expect(strict.canUseTool('eve@example.com', 'anything')).toBe(true);
+    expect(strict.canUseTool(who('eve@example.com'), 'anything')).toBe(true);
   });
 
   it('lists every problem in the file at once', () => {

@@ -28,6 +28,8 @@ export interface ChatServerOptions {
   keepDir?: boolean;
   /** Extra YAML lines for the default fake model (e.g. `    context_tokens: 400`). */
   fakeModelLines?: string[];
+  /** Written as the tenants file; without it there is one implicit tenant. */
+  tenantsYaml?: string;
 }
 
 export const FAKE_MODEL = { name: 'fake', label: 'Fake GPT', modelName: 'fake-model-a' };
@@ -67,6 +69,8 @@ export async function startChatServer(env: Record<string, string> = {}, options:
   const upstream = await startFakeUpstream();
   const llmsFile = join(dir, 'llms.yml');
   await writeFile(llmsFile, llmsYaml(upstream.baseUrl, options.fakeModelLines));
+  const tenantsFile = join(dir, 'tenants.yml');
+  if (options.tenantsYaml) await writeFile(tenantsFile, options.tenantsYaml);
   const server = await startServer({
     env: {
       PORT: '0',
@@ -82,6 +86,8 @@ export async function startChatServer(env: Record<string, string> = {}, options:
       THINKING_INTERVAL_MS: '200',
       DELTA_FLUSH_MS: '16',
       CODE_WARM_POOL: '0',
+      // Never the working directory's config/tenants.yml.
+      TENANTS_CONFIG_FILE: tenantsFile,
       ...env,
     },
   });

@@ -9,6 +9,9 @@ import { Redactor } from '../../server/logger.js';
 import type { ServerEvent } from '../../server/protocol/server-events.js';
 import type { Connection, SendResult } from '../../server/sessions/connection.js';
 import { SessionManager } from '../../server/sessions/session-manager.js';
+import type { AccessPolicy } from '../../server/access/policy.js';
+import type { TenantBudgets } from '../../server/tenants/tenant-budgets.js';
+import { TenantDirectory } from '../../server/tenants/tenant-directory.js';
 import { ToolRegistry } from '../../server/tools/registry.js';
 
 const silent = pino({ level: 'silent' });
@@ -47,7 +50,15 @@ export class FakeConnection implements Connection {
 }
 
 /** Chat dependencies with the demo model, no tools, no data, and sessions that keep nothing on disk. */
-export function fakeDeps(options: { archive?: ConversationArchive; takeover?: 'takeover' | 'reject' } = {}): ChatDeps & { shuttingDown: boolean } {
+export interface FakeDepsOptions {
+  archive?: ConversationArchive;
+  takeover?: 'takeover' | 'reject';
+  tenants?: TenantDirectory;
+  budgets?: TenantBudgets;
+  policy?: AccessPolicy;
+}
+
+export function fakeDeps(options: FakeDepsOptions = {}): ChatDeps & { shuttingDown: boolean } {
   const sessions = new SessionManager({
     sinksFor: () => [],
     eventBufferBytes: 1 << 20,
@@ -69,21 +80,28 @@ export function fakeDeps(options: { archive?: ConversationArchive; takeover?: 't
       TURN_TIMEOUT_MS: 30_000,
       DELTA_FLUSH_MS: 0,
       MAX_TOOL_ROUNDS: 3,
+      BUDGET_DEFAULT_OUTPUT_TOKENS: 4096,
     },
     systemPrompt: 'You are a test.',
     log: silent,
     redactor: new Redactor([]),
     sessions,
     models: new ModelRegistry([{ model: new DemoModel({ wordDelayMs: 0 }) }]),
-    tools: new ToolRegistry([], allowAll, { timeoutMs: 1000, maxResultChars: 1000 }),
+    tools: new ToolRegistry([], options.policy ?? allowAll, { timeoutMs: 1000, maxResultChars: 1000 }),
     catalog: DataSourceCatalog.fromEntries([], '.'),
-    policy: allowAll,
+    policy: options.policy ?? allowAll,
+    tenants: options.tenants ?? TenantDirectory.implicit(),
+    ...(options.budgets ? { budgets: options.budgets } : {}),
     shuttingDown: false,
     ...(options.archive ? { archive: options.archive } : {}),
   };
 }
 
-export function connect(user: string, id = `c_${Math.random().toString(36).slice(2)}`): { conn: FakeConnection; state: ConnectionState } {
+export function connect(
+  user: string,
+  id = `c_${Math.random().toString(36).slice(2)}`,
+  tenants: TenantDirectory = TenantDirectory.implicit(),
+): { conn: FakeConnection; state: ConnectionState } {
   const conn = new FakeConnection(id, user);
-  return { conn, state: new ConnectionState(conn, new TokenBucket(100, 100), false) };
+  return { conn, state: new ConnectionState(conn, new TokenBucket(100, 100), false, tenants.principal(user)) };
 }

@@ -29,7 +29,7 @@ export function makeSampleFixture(prefix = 'galaxy-data-'): SampleFixture {
 }
 
 export function fakeToolContext(dataSources: string[], signal: AbortSignal = new AbortController().signal): ToolContext {
-  return { user: 'tester@example.com', sessionId: 'session-1', dataSources, signal, log: pino({ level: 'silent' }) };
+  return { user: 'tester@example.com', tenant: 'default', credentials: {}, sessionId: 'session-1', dataSources, signal, log: pino({ level: 'silent' }) };
 }
 
 export const TOOL_LIMITS = { timeoutMs: 30_000, maxResultChars: 100_000 };

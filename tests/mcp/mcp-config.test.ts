@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../server/config/env.js';
 import { mcpSecrets, parseMcpConfig } from '../../server/tools/mcp/mcp-config.js';
 
+/** Access is decided for a (person, tenant) pair; these rules do not depend on the tenant. */
+const who = (user: string) => ({ user, tenant: 'default' });
+
 const options = { vars: { JIRA_TOKEN: 'jira-secret-token-0123456789', HOST: 'jira.internal' }, allowedCommands: ['node', 'npx'], defaultTimeoutMs: 30_000 };
 
 function problemsOf(document: unknown): string[] {
@@ -67,10 +70,10 @@ describe('access grants by prefix', () => {
   it('"server__*" grants every tool of that MCP server and nothing else', async () => {
     const { YamlAccessPolicy } = await import('../../server/access/yaml-policy.js');
     const policy = YamlAccessPolicy.fromDocument({ groups: { support: { match: ['*@example.com'], tools: ['basic_math', 'jira-google__*'] } } });
-    expect(policy.canUseTool('a@example.com', 'jira-google__search')).toBe(true);
-    expect(policy.canUseTool('a@example.com', 'basic_math')).toBe(true);
-    expect(policy.canUseTool('a@example.com', 'jira-other__search')).toBe(false);
-    expect(policy.canUseTool('a@example.com', 'sql_query')).toBe(false);
+    expect(policy.canUseTool(who('a@example.com'), 'jira-google__search')).toBe(true);
+    expect(policy.canUseTool(who('a@example.com'), 'basic_math')).toBe(true);
+    expect(policy.canUseTool(who('a@example.com'), 'jira-other__search')).toBe(false);
+    expect(policy.canUseTool(who('a@example.com'), 'sql_query')).toBe(false);
     expect(policy.grantsFor('a@example.com').tools).toEqual(['basic_math', 'jira-google__*']);
   });
 });

@@ -134,6 +134,8 @@ describe('conversations API', () => {
         { user: ALICE, tenant: 'acme', model: 'fake', month: '2026-03', requests: 1, promptTokens: 3, completionTokens: 1, estimatedCalls: 1 },
       ],
       totals: { requests: 2, promptTokens: 15, completionTokens: 10 },
+      // Without a tenants file: the one implicit tenant, with no budget.
+      tenants: [{ id: 'default', name: expect.any(String) }],
     });
     const current = (await call('/api/usage')).json();
     expect(current.month).toBe(new Date().toISOString().slice(0, 7));

@@ -32,6 +32,10 @@ export interface GalaxyOptions {
   /** Extra llms.yml entries (YAML list items). */
   extraModels?: string;
   accessYaml?: string;
+  /** Written as the tenants file; without it the server has one implicit tenant. */
+  tenantsYaml?: string;
+  /** The budgets' clock. */
+  clock?: () => Date;
   /** Extra YAML lines for the `fake` model entry (e.g. `    context_tokens: 400`). */
   fakeModelLines?: string[];
   /** Reuse this folder (logs, history database) — a restart of an earlier server. */
@@ -74,13 +78,16 @@ export async function startGalaxy(options: GalaxyOptions = {}): Promise<Galaxy> 
     DELTA_FLUSH_MS: '0',
     // Each server gets its own history database, never the working directory's.
     DATABASE_URL: `sqlite:${join(dir, 'galaxy.db')}`,
+    // Never the working directory's config/tenants.yml: a test has tenants only when it writes them.
+    TENANTS_CONFIG_FILE: join(dir, 'tenants.yml'),
     ...options.env,
   };
+  if (options.tenantsYaml) writeFileSync(env.TENANTS_CONFIG_FILE!, options.tenantsYaml);
   if (options.accessYaml) {
     env.ACCESS_CONFIG_FILE = join(dir, 'access.yml');
     writeFileSync(env.ACCESS_CONFIG_FILE, options.accessYaml);
   }
-  const server = await startServer(options.logger ? { env, logger: options.logger } : { env });
+  const server = await startServer({ env, ...(options.logger ? { logger: options.logger } : {}), ...(options.clock ? { clock: options.clock } : {}) });
   const httpUrl = `http://127.0.0.1:${server.port}`;
   const wsUrl = `ws://127.0.0.1:${server.port}/ws`;
   const galaxy: Galaxy = {

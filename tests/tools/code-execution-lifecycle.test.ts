@@ -19,7 +19,7 @@ const LIMITS = { timeoutMs: 60_000, maxResultChars: 200_000 };
 const SLOW = { timeout: 120_000 };
 
 function context(sessionId: string, signal = new AbortController().signal): ToolContext {
-  return { user: 'tester@example.com', sessionId, dataSources: [], signal, log };
+  return { user: 'tester@example.com', tenant: 'default', credentials: {}, sessionId, dataSources: [], signal, log };
 }
 
 function runPython(tool: CodeExecutionTool, sessionId: string, code: string): Promise<ToolOutcome> {

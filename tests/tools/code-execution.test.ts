@@ -18,7 +18,7 @@ const CANARY = `canary-${randomUUID()}`;
 process.env.GALAXY_SANDBOX_CANARY = CANARY;
 
 function context(sessionId: string): ToolContext {
-  return { user: 'tester@example.com', sessionId, dataSources: [], signal: new AbortController().signal, log };
+  return { user: 'tester@example.com', tenant: 'default', credentials: {}, sessionId, dataSources: [], signal: new AbortController().signal, log };
 }
 
 function runPython(tool: CodeExecutionTool, sessionId: string, code: string): Promise<ToolOutcome> {

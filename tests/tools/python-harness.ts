@@ -20,7 +20,7 @@ export interface PythonHarness {
 }
 
 export function context(sessionId: string): ToolContext {
-  return { user: 'tester@example.com', sessionId, dataSources: [], signal: new AbortController().signal, log };
+  return { user: 'tester@example.com', tenant: 'default', credentials: {}, sessionId, dataSources: [], signal: new AbortController().signal, log };
 }
 
 export function pythonHarness(options: CodeExecutionOptions, maxResultChars = 1_000_000): PythonHarness {

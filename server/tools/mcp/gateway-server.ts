@@ -4,11 +4,15 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AccessPolicy } from '../../access/policy.js';
 import type { DataSourceCatalog } from '../../data/catalog.js';
+import { permittedDataSources } from '../../chat/chat-scope.js';
+import type { TenantDirectory } from '../../tenants/tenant-directory.js';
 import type { ToolRegistry } from '../registry.js';
 import { TOOL_SEPARATOR } from './mcp-config.js';
 
 export interface GatewayCaller {
   email: string;
+  /** The tenants the caller works for, resolved when the request arrived. */
+  tenants: readonly string[];
   /** The gateway client (from its bearer token), when clients are configured. */
   client?: string;
 }
@@ -17,13 +21,15 @@ export interface GatewayDeps {
   tools: ToolRegistry;
   policy: AccessPolicy;
   catalog: DataSourceCatalog;
+  tenants: TenantDirectory;
   log: Logger;
 }
 
 /**
- * The name a caller sees for one of our tools. There are no tenants yet (one implicit tenant), so
- * names are ours unchanged: built-ins as they are, MCP tools as `<server>__<tool>`. A caller in
- * several tenants will see `<tenant>__<name>`; `fromGatewayName` is the one place that undoes it.
+ * The name a caller sees for one of our tools: ours unchanged (built-ins as they are, MCP tools as
+ * `<server>__<tool>`) for a caller in one tenant; `<tenant>__<name>` for a caller in several, so the
+ * name says which tenant's tools and credentials a call uses. `fromGatewayName` is the one place
+ * that undoes it.
  */
 export function toGatewayName(name: string, tenant?: string): string {
   return tenant ? `${tenant}${TOOL_SEPARATOR}${name}` : name;
@@ -43,27 +49,42 @@ export function fromGatewayName(gatewayName: string, tenant?: string): string | 
 export function createGatewayServer(caller: GatewayCaller, deps: GatewayDeps): Server {
   const server = new Server({ name: 'galaxy-chat', version: '0.1.0' }, { capabilities: { tools: {} } });
   const audit = deps.log.child({ audit: 'mcp-gateway', user: caller.email, ...(caller.client ? { client: caller.client } : {}) });
+  const several = caller.tenants.length > 1;
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: deps.tools.definitionsFor(caller.email).map((tool) => ({
-      name: toGatewayName(tool.name),
-      description: tool.description,
-      inputSchema: { ...tool.parameters, type: 'object' as const },
-    })),
+    tools: caller.tenants.flatMap((tenant) =>
+      deps.tools.definitionsFor({ user: caller.email, tenant }).map((tool) => ({
+        name: toGatewayName(tool.name, several ? tenant : undefined),
+        description: several ? `[${deps.tenants.get(tenant)?.name ?? tenant}] ${tool.description}` : tool.description,
+        inputSchema: { ...tool.parameters, type: 'object' as const },
+      })),
+    ),
   }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
-    const name = fromGatewayName(request.params.name) ?? request.params.name;
+    const requested = request.params.name;
+    const tenant = several ? requested.slice(0, Math.max(0, requested.indexOf(TOOL_SEPARATOR))) : caller.tenants[0];
+    // Membership is checked again now, not only when the tools were listed.
+    if (!tenant || !caller.tenants.includes(tenant) || !deps.tenants.isMember(caller.email, tenant)) {
+      audit.warn({ tool: requested.slice(0, 200), ok: false, code: 'TOOL_FORBIDDEN' }, 'mcp gateway tool call');
+      return { isError: true, content: [{ type: 'text', text: `Error (TOOL_FORBIDDEN): No tool named "${requested.slice(0, 100)}" is available to you.` }] };
+    }
+    const name = fromGatewayName(requested, several ? tenant : undefined) ?? requested;
+    const who = { user: caller.email, tenant };
     // Each call is its own session for the tools: per-session state (interpreters) is released after it.
     const sessionId = `mcp-${randomBytes(8).toString('hex')}`;
-    const dataSources = deps.catalog
-      .list()
-      .map((d) => d.id)
-      .filter((id) => deps.policy.canUseDataSource(caller.email, id));
-    const outcome = await deps.tools
-      .executePermitted(name, JSON.stringify(request.params.arguments ?? {}), { user: caller.email, sessionId, dataSources, signal: extra.signal, log: audit.child({ tool: name }) })
-      .finally(() => void deps.tools.disposeSession(sessionId));
-    audit.info({ tool: name.slice(0, 200), ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.code }), durationMs: outcome.durationMs }, 'mcp gateway tool call');
+    const dataSources = permittedDataSources(deps, who, deps.catalog.list().map((d) => d.id));
+    const context = {
+      user: caller.email,
+      tenant,
+      credentials: deps.tenants.get(tenant)?.credentials ?? {},
+      sessionId,
+      dataSources,
+      signal: extra.signal,
+      log: audit.child({ tool: name, tenant }),
+    };
+    const outcome = await deps.tools.executePermitted(name, JSON.stringify(request.params.arguments ?? {}), context).finally(() => void deps.tools.disposeSession(sessionId));
+    audit.info({ tenant, tool: name.slice(0, 200), ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.code }), durationMs: outcome.durationMs }, 'mcp gateway tool call');
     if (!outcome.ok) return { isError: true, content: [{ type: 'text', text: `Error (${outcome.code}): ${outcome.message}` }] };
     const content: CallToolResult['content'] = [{ type: 'text', text: outcome.content }];
     const image = outcome.ui?.type === 'image' ? /^data:([^;]+);base64,(.*)$/.exec(outcome.ui.src) : null;

@@ -75,6 +75,10 @@ export function chatSidebar() {
       return this.deleteTarget ? `Delete “${this.titleOf(this.deleteTarget)}”? This cannot be undone.` : '';
     },
 
+    /** Chats are labelled with their tenant only for someone who works for several. */
+    get showsTenant() {
+      return sessionStore().tenants.length > 1;
+    },
     titleOf(item) {
       return item.title || 'Untitled chat';
     },

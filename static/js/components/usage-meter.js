@@ -1,6 +1,28 @@
 import { chatsStore, formatTokens } from '../state/conversations.js';
+import { sessionStore } from '../state/stores.js';
 
-/** This month's tokens, from GET /api/usage (refreshed by the sidebar after each message-end). */
+const WORDS = { requests: 'requests', inputTokens: 'input tokens', outputTokens: 'output tokens' };
+
+/** The chat's tenant's budget, or null when it has none. */
+function currentBudget() {
+  return chatsStore().budgets[sessionStore().tenant] ?? null;
+}
+
+/** The most used of a budget's limits, as [dimension, used, limit]. */
+function tightest(budget) {
+  let best = null;
+  for (const [dimension, limit] of Object.entries(budget.limits)) {
+    const used = budget.used[dimension] ?? 0;
+    if (!best || used / Math.max(limit, 1) > best[1] / Math.max(best[2], 1)) best = [dimension, used, limit];
+  }
+  return best;
+}
+
+/**
+ * This month's tokens (GET /api/usage, refreshed after each answer) and, when the chat's tenant has a
+ * budget, used / limit of its tightest limit: a warning colour past `warn_at`, a plain message when
+ * it is used up.
+ */
 export function usageMeter() {
   return {
     get known() {
@@ -9,6 +31,24 @@ export function usageMeter() {
     get text() {
       const tokens = chatsStore().monthTokens;
       return tokens === null ? '' : formatTokens(tokens);
+    },
+    get budgetText() {
+      const budget = currentBudget();
+      const limit = budget && tightest(budget);
+      if (!limit) return '';
+      const [dimension, used, max] = limit;
+      if (used >= max) {
+        const day = new Date(budget.resetsAt).toLocaleDateString(undefined, { day: 'numeric', month: 'long' });
+        return `${budget.name} has used its monthly ${WORDS[dimension]}; new chats can answer again on ${day}.`;
+      }
+      return `${budget.name}: ${used.toLocaleString()} / ${max.toLocaleString()} ${WORDS[dimension]} this month`;
+    },
+    get levelClass() {
+      const budget = currentBudget();
+      const limit = budget && tightest(budget);
+      if (!limit) return '';
+      const [, used, max] = limit;
+      return used >= max ? 'is-exhausted' : used >= max * budget.warnAt ? 'is-warning' : '';
     },
   };
 }

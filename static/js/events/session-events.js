@@ -3,6 +3,7 @@ import { showToast } from '../state/toasts.js';
 import { findMessage, resetConversation } from '../state/messages.js';
 import { applyErrorToTurn, forgetDeltaTarget } from './turn-events.js';
 import { rebuildFromHistory } from './history.js';
+import { refreshUsage } from '../state/conversations.js';
 
 /** Events about the session as a whole: who we are, what is selected, and what went wrong. */
 
@@ -37,6 +38,8 @@ export const sessionHandlers = {
     session.selectedTools = [...event.session.tools];
     session.selectedDataSources = [...event.session.dataSources];
     session.locked = Boolean(event.session.locked);
+    session.tenants = event.tenants ?? [];
+    session.tenant = event.session.tenant ?? '';
     session.maxMessageChars = event.limits?.maxMessageChars ?? session.maxMessageChars;
     session.connection = 'open';
     session.notice = '';
@@ -56,6 +59,25 @@ export const sessionHandlers = {
   history(event) {
     forgetDeltaTarget();
     rebuildFromHistory(event.messages, event.runningMessageId);
+  },
+
+  /** The answer to select-tenant: the chat now works for another tenant, with its own choices. */
+  scope(event) {
+    const session = sessionStore();
+    session.tenant = event.session.tenant;
+    session.model = event.session.model;
+    session.models = event.models;
+    session.tools = event.tools;
+    session.dataSources = event.dataSources;
+    session.selectedTools = [...event.session.tools];
+    session.selectedDataSources = [...event.session.dataSources];
+    session.locked = Boolean(event.session.locked);
+    void refreshUsage();
+  },
+
+  'budget-warning'(event) {
+    showToast(event.message, 'warning');
+    void refreshUsage();
   },
 
   'model-selected'(event) {
@@ -82,6 +104,7 @@ export const sessionHandlers = {
   error(event) {
     showToast(event.message || 'Something went wrong.', 'error');
     if (event.code === 'SELECTION_LOCKED') sessionStore().locked = true;
+    if (event.code === 'BUDGET_EXCEEDED') void refreshUsage();
     if (chatStore().busy) applyErrorToTurn(event);
   },
 

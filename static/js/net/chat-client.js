@@ -133,6 +133,10 @@ export const chatClient = {
     sendOrWarn({ type: 'select-model', model });
   },
 
+  selectTenant(tenant) {
+    sendOrWarn({ type: 'select-tenant', tenant });
+  },
+
   selectTools(tools, dataSources) {
     sendOrWarn({ type: 'select-tools', tools, dataSources });
   },

@@ -22,6 +22,8 @@ export function registerConversationStore() {
     drawerOpen: false,
     /** This month's tokens (prompt + completion), null until known. */
     monthTokens: null,
+    /** Each of the person's tenants' budget this month, by tenant id (absent = no budget). */
+    budgets: {},
   });
 }
 
@@ -123,6 +125,7 @@ export async function refreshUsage() {
     if (ticket !== latest.usage) return;
     const totals = usage.totals ?? {};
     chatsStore().monthTokens = (totals.promptTokens ?? 0) + (totals.completionTokens ?? 0);
+    chatsStore().budgets = Object.fromEntries((usage.tenants ?? []).filter((t) => t.budget).map((t) => [t.id, { ...t.budget, name: t.name }]));
   } catch {
     // Unknown usage simply is not shown.
   }

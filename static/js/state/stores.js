@@ -18,6 +18,9 @@ export function registerStores() {
     selectedTools: [],
     selectedDataSources: [],
     locked: false,
+    /** The organisations this person works for ({id, name}), and this chat's. */
+    tenants: [],
+    tenant: '',
     maxMessageChars: 32_000,
     /** 'connecting' | 'open' | 'reconnecting' | 'restarting' | 'taken-over' | 'rejected' | 'refused' */
     connection: 'connecting',
