@@ -7,7 +7,8 @@ import { newUserContext, startChatServer, waitForReady, type ChatServer } from '
 /**
  * A refused WebSocket upgrade explains itself. The browser hides a refused handshake's body, so the
  * page asks /api/connection-check for the same verdict: a 4xx other than 429 is shown in the banner
- * and ends the retries; a 429 is shown in the connection indicator while the page backs off.
+ * and ends the retries; a 429 is shown in the connection indicator while the page backs off. A refusal
+ * at hello (NO_TENANT, close 4006) is shown and final too.
  * The page's clock is Playwright's, so "it never retries" is checked by running timers far ahead.
  */
 
@@ -85,6 +86,41 @@ describe('too many connections', () => {
     expect(attempts.websocket).toBe(2);
     expect(attempts.stream).toBe(0);
     expect(await indicator.isVisible()).toBe(false);
+    await context.close();
+  });
+});
+
+describe('a person refused at hello', () => {
+  let chat: ChatServer;
+  beforeAll(async () => {
+    chat = await startChatServer();
+  });
+  afterAll(async () => chat?.close());
+
+  it('shows the server\'s reason after close 4006 (no tenant) and stops trying', async () => {
+    const context = await newUserContext(browser);
+    const page = await context.newPage();
+    await page.clock.install();
+    const attempts = watchAttempts(page);
+    // The membership went away while the page was open: the next hello is answered NO_TENANT, then 4006.
+    // Played by the route, since a tenant list that changes mid-test needs a membership database.
+    const message = 'Your account is not set up for any organisation on this server; ask your administrator to add you.';
+    await page.routeWebSocket(/\/ws$/, (pageSide) => {
+      const serverSide = pageSide.connectToServer();
+      pageSide.onMessage((frame) => serverSide.send(frame));
+      serverSide.onMessage(() => {
+        pageSide.send(JSON.stringify({ type: 'error', code: 'NO_TENANT', message, seq: 0 }));
+        void pageSide.close({ code: 4006, reason: 'no tenant' });
+        void serverSide.close();
+      });
+    });
+    await page.goto(`${chat.url}/`);
+    const banner = page.locator('.banner p');
+    await banner.waitFor({ state: 'visible' });
+    expect(await banner.textContent()).toBe(`The chat could not connect: ${message}`);
+    await page.clock.runFor(60_000);
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    expect(attempts).toEqual({ websocket: 1, check: 0, stream: 0 });
     await context.close();
   });
 });

@@ -16,6 +16,8 @@ const handlers = { ...sessionHandlers, ...turnHandlers };
 /** The last per-session sequence number applied to the page; resumes ask for everything after it. */
 let lastSeq = 0;
 let nextClientId = 1;
+/** The server's words when it refused this person at hello (NO_TENANT, then close 4006). */
+let helloRefusal = '';
 
 function storedSessionId() {
   try {
@@ -37,6 +39,7 @@ function resumeInfo() {
 
 function applyEvent(event) {
   const seq = typeof event.seq === 'number' ? event.seq : 0;
+  if (event.type === 'error' && event.code === 'NO_TENANT') helloRefusal = String(event.message ?? '');
   if (event.type === 'ready') {
     const session = sessionStore();
     const isNewSession = event.session?.id !== session.sessionId || !event.resumed;
@@ -80,6 +83,10 @@ function onConnectionState(state, _closeCode, detail) {
   } else if (state === 'refused') {
     session.connection = 'refused';
     session.notice = 'This page is out of date. Reload it to keep chatting.';
+  } else if (state === 'no-tenant') {
+    // Accepted at the door but refused at hello (membership removed while the page was open): final too.
+    session.connection = 'refused';
+    session.notice = refusalText({ status: 403, code: 'NO_TENANT', message: helloRefusal });
   } else if (state === 'blocked') {
     // The server refused this page for good (its reason says why); retrying would only fail again.
     session.connection = 'refused';

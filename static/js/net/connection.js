@@ -21,6 +21,7 @@ const CLOSE_POLICY_VIOLATION = 1008;
 const CLOSE_TAKEN_OVER = 4001;
 const CLOSE_PROTOCOL_VERSION = 4002;
 const CLOSE_SESSION_REJECTED = 4004;
+const CLOSE_NO_TENANT = 4006;
 const CLOSE_RATE_LIMITED = 4029;
 
 /** Closes after which the page waits for the person instead of reconnecting by itself. */
@@ -28,6 +29,7 @@ const FINAL_CLOSE_STATES = {
   [CLOSE_TAKEN_OVER]: 'taken-over',
   [CLOSE_SESSION_REJECTED]: 'rejected',
   [CLOSE_PROTOCOL_VERSION]: 'refused',
+  [CLOSE_NO_TENANT]: 'no-tenant',
 };
 
 const FIRST_RETRY_MS = 300;
