@@ -60,14 +60,18 @@ export async function loadDomain(
   const operatorPolicy = policyOverride ?? attempt(() => YamlAccessPolicy.load(env.ACCESS_CONFIG_FILE));
   const tenantsFile = attempt(() => loadTenantsFile(env.TENANTS_CONFIG_FILE, vars));
   if (env.TENANT_MEMBERS_QUERY && !tenantsFile) problems.push(`TENANT_MEMBERS_QUERY: needs a tenants file (${env.TENANTS_CONFIG_FILE} does not exist)`);
-  const mcp: McpSetup | undefined = attempt(() => createMcpSources(env, vars, log));
+
   if (operatorPolicy instanceof YamlAccessPolicy) for (const warning of operatorPolicy.warnings) log.warn(warning);
+  // MCP servers that name tenant credentials run once per tenant, so the tenants come first.
+  const directory = tenantsFile ? TenantDirectory.fromFile(tenantsFile) : TenantDirectory.implicit(env.APP_NAME);
+  const mcp: McpSetup | undefined = attempt(() => createMcpSources(env, vars, log, directory));
   if (problems.length > 0 || !models || !catalog || !operatorPolicy || !mcp) throw new ConfigError(problems);
 
   const sqlMembers = env.TENANT_MEMBERS_QUERY ? await loadSqlMembers(store, env, log) : undefined;
-  const tenants = tenantsFile ? TenantDirectory.fromFile(tenantsFile, sqlMembers) : TenantDirectory.implicit(env.APP_NAME);
+  const tenants = tenantsFile && sqlMembers ? TenantDirectory.fromFile(tenantsFile, sqlMembers) : directory;
   if (tenantsFile) log.info({ tenants: tenants.list().map((t) => t.id), file: env.TENANTS_CONFIG_FILE }, 'tenants loaded');
   const policy = new TenantAccessPolicy(tenants, operatorPolicy);
+
 
   const tools = new MeteredToolRegistry([new BuiltinToolSource(createTools(env, catalog, log)), ...mcp.sources], policy, {
     timeoutMs: env.TOOL_TIMEOUT_MS,

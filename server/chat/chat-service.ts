@@ -1,17 +1,13 @@
 import { AppError, toAppError } from '../errors.js';
-import { loadTokenCounter } from '../llm/token-count.js';
 import { clientMessage, type ClientMessage, type FeedbackMessage } from '../protocol/client-messages.js';
 import { CLOSE_CODES } from '../protocol/server-events.js';
-import { newId } from '../sessions/session-manager.js';
 import type { Session } from '../sessions/session.js';
-import { titleFromMessage } from '../store/title.js';
 import type { ChatDeps } from './chat-deps.js';
 import type { ConnectionState } from './connection-state.js';
 import { createSession, handleHello, join, openChat } from './hello.js';
-import { buildSystemPrompt } from './system-context.js';
-import { selectTenant, turnBudget } from './tenant-actions.js';
+import { selectTenant } from './tenant-actions.js';
+import { editMessage, regenerate, sendMessage } from './answer-actions.js';
 import { TurnEnded } from './turn-end.js';
-import { startTurn } from './turn-runner.js';
 
 /**
  * Handles every inbound frame of every connection. One bad frame gets an `error` event and the
@@ -65,7 +61,11 @@ export class ChatService {
       case 'select-tenant':
         return selectTenant(this.ctx, state, session, msg.tenant);
       case 'send':
-        return this.send(session, msg.text, msg.clientId);
+        return sendMessage(this.ctx, session, msg.text, msg.clientId);
+      case 'regenerate':
+        return regenerate(this.ctx, session);
+      case 'edit-message':
+        return editMessage(this.ctx, session, msg.messageId, msg.text);
       case 'open-chat':
         return openChat(this.ctx, state, session, msg.conversationId);
       case 'stop':
@@ -98,65 +98,13 @@ export class ChatService {
   private selectTools(session: Session, tools: string[], dataSources: string[]): void {
     if (session.locked) throw new AppError('SELECTION_LOCKED');
     const who = session.who;
-    const badTool = tools.find((t) => !this.ctx.tools.has(t) || !this.ctx.policy.canUseTool(who, t));
+    const badTool = tools.find((t) => !this.ctx.tools.has(t, who.tenant) || !this.ctx.policy.canUseTool(who, t));
     if (badTool !== undefined) throw new AppError('FORBIDDEN', `The tool "${badTool.slice(0, 100)}" is not available to you.`);
     const badSource = dataSources.find((d) => !this.ctx.catalog.has(d) || !this.ctx.policy.canUseDataSource(who, d));
     if (badSource !== undefined) throw new AppError('FORBIDDEN', `The data source "${badSource.slice(0, 100)}" is not available to you.`);
     session.tools = [...new Set(tools)];
     session.dataSources = [...new Set(dataSources)];
     session.record({ kind: 'selection', tools: session.tools, dataSources: session.dataSources, locked: false });
-  }
-
-  private async send(session: Session, text: string, clientId?: string): Promise<void> {
-    const { env } = this.ctx;
-    if (this.ctx.shuttingDown) throw new AppError('SHUTTING_DOWN');
-    if (text.length > env.MAX_MESSAGE_CHARS) throw new AppError('BAD_MESSAGE', `The message is longer than ${env.MAX_MESSAGE_CHARS} characters.`);
-    if (session.turn) throw new AppError('TURN_IN_PROGRESS');
-    if (this.ctx.sessions.runningTurns(session.owner) >= env.MAX_CONCURRENT_TURNS_PER_USER) {
-      throw new AppError('RATE_LIMITED', 'You already have an answer being generated in another chat.');
-    }
-    if (!this.ctx.tenants.isMember(session.owner, session.tenant)) {
-      throw new AppError('FORBIDDEN', 'You no longer work for the organisation this chat belongs to.');
-    }
-    const model = this.ctx.models.get(session.model);
-    if (!model || !this.ctx.policy.canUseModel(session.who, session.model) || !this.ctx.models.isAvailable(session.model)) {
-      throw new AppError('MODEL_UNAVAILABLE', `${session.model} is not available; choose another model.`);
-    }
-    const countTokens = await loadTokenCounter();
-    if (session.turn) throw new AppError('TURN_IN_PROGRESS');
-    if (!session.locked) {
-      session.locked = true;
-      session.record({ kind: 'selection', tools: session.tools, dataSources: session.dataSources, locked: true });
-    }
-    const id = newId('u');
-    const at = new Date().toISOString();
-    session.record({ kind: 'user-message', id, text, at, ...(clientId ? { clientId } : {}) });
-    if (!session.title) {
-      session.title = titleFromMessage(text);
-      session.record({ kind: 'title', title: session.title });
-    }
-    session.history.push({ role: 'user', text });
-    // Nothing completed is lost: the user's message is durable before the model is called.
-    await session.flushRecords();
-    if (session.ended || session.turn) return;
-    startTurn(session, model, {
-      tools: this.ctx.tools,
-      policy: this.ctx.policy,
-      log: this.ctx.log,
-      limits: this.ctx.models.limitsOf(session.model),
-      countTokens,
-      redactor: this.ctx.redactor,
-      credentials: this.ctx.tenants.get(session.tenant)?.credentials ?? {},
-      ...(this.ctx.budgets ? { budget: turnBudget(this.ctx.budgets, session, this.ctx.log) } : {}),
-      defaultOutputTokens: env.BUDGET_DEFAULT_OUTPUT_TOKENS,
-      systemPrompt: buildSystemPrompt(this.ctx, session),
-      settings: {
-        thinkingIntervalMs: env.THINKING_INTERVAL_MS,
-        turnTimeoutMs: env.TURN_TIMEOUT_MS,
-        deltaFlushMs: env.DELTA_FLUSH_MS,
-        maxToolRounds: env.MAX_TOOL_ROUNDS,
-      },
-    });
   }
 
   private stop(session: Session): void {

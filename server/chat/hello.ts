@@ -58,6 +58,7 @@ async function reopenSession(ctx: ChatDeps, user: string, id: string): Promise<S
   session.dataSources = stored.dataSources;
   session.locked = stored.locked;
   session.history.push(...stored.history);
+  for (const [id, at] of stored.historyAt ?? []) session.historyAt.set(id, at);
   return session;
 }
 

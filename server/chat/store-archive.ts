@@ -13,6 +13,7 @@ export function entriesFrom(messages: StoredMessage[]): HistoryEntry[] {
     if (m.role === 'tool') {
       const call: NonNullable<HistoryEntry['toolCall']> = { callId: m.toolCallId ?? m.id, name: m.toolName ?? 'tool', args: m.toolArgs ?? {} };
       if (m.toolError) call.error = m.toolError;
+      if (m.superseded) return { id: call.callId, role: 'tool', text: '', at: m.createdAt, toolCall: call, superseded: true };
       else if (m.text) call.content = m.text;
       if (m.toolUi) call.ui = m.toolUi as ToolUi;
       return { id: call.callId, role: 'tool', text: '', at: m.createdAt, toolCall: call };
@@ -20,6 +21,7 @@ export function entriesFrom(messages: StoredMessage[]): HistoryEntry[] {
     const entry: HistoryEntry = { id: m.id, role: m.role, text: m.text, at: m.createdAt };
     if (m.model) entry.model = m.model;
     if (m.incomplete) entry.incomplete = true;
+    if (m.superseded) entry.superseded = true;
     return entry;
   });
 }
@@ -29,7 +31,7 @@ export function entriesFrom(messages: StoredMessage[]): HistoryEntry[] {
  * calls, all its text); it goes back as the calls, their results, then the text — a valid
  * history in which every call has exactly one result (an interrupted call reads as failed).
  */
-export function historyFrom(messages: StoredMessage[]): ChatMessage[] {
+export function historyFrom(messages: StoredMessage[], userAt?: Map<string, number>): ChatMessage[] {
   const history: ChatMessage[] = [];
   let pendingText: string | undefined;
   let open = new Set<string>();
@@ -40,12 +42,15 @@ export function historyFrom(messages: StoredMessage[]): ChatMessage[] {
     pendingText = undefined;
   };
   for (const m of messages) {
+    // Earlier versions (regenerated, edited) are kept for the reader, never shown to the model.
+    if (m.superseded) continue;
     if (m.role === 'tool') {
       if (m.toolCallId && open.delete(m.toolCallId)) history.push({ role: 'tool', toolCallId: m.toolCallId, text: m.text || INTERRUPTED });
       continue;
     }
     closeAnswer();
     if (m.role === 'user') {
+      userAt?.set(m.id, history.length);
       history.push({ role: 'user', text: m.text });
     } else if (m.toolCalls && m.toolCalls.length > 0) {
       const toolCalls = m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } }));
@@ -69,6 +74,7 @@ export class StoreArchive implements ConversationArchive {
     if (!conversation) return undefined;
     const messages = await this.store.getMessages(id, owner);
     const { updatedAt: _updatedAt, messageCount: _count, ...chat } = conversation;
-    return { ...chat, entries: entriesFrom(messages), history: historyFrom(messages) };
+    const historyAt = new Map<string, number>();
+    return { ...chat, entries: entriesFrom(messages), history: historyFrom(messages, historyAt), historyAt };
   }
 }

@@ -102,6 +102,8 @@ export type ServerEventBody =
   | { type: 'tool-error'; messageId: string; callId: string; code: ErrorCode; message: string }
   | { type: 'status'; text: string; elapsedMs: number; tool?: string }
   | { type: 'feedback-saved'; messageId?: string }
+  /** This message and every later one are now an earlier version (regenerate, edit-message). */
+  | { type: 'superseded'; fromId: string; reason: 'regenerate' | 'edit' }
   /** Something the reader should know about this chat, said once (e.g. `context-trimmed`). */
   | { type: 'notice'; key: string; text: string }
   | ({ type: 'error'; code: ErrorCode; message: string; messageId?: string } & ErrorDetails)
@@ -118,6 +120,8 @@ export interface HistoryEntry {
   at: string;
   model?: string;
   incomplete?: boolean;
+  /** An earlier version: replaced by a regenerated answer or an edited message. */
+  superseded?: boolean;
   toolCall?: { callId: string; name: string; args: unknown; content?: string; error?: string; ui?: ToolUi };
 }
 

@@ -75,7 +75,7 @@ async function answer(reply: Reply, snapshot: RequestSnapshot, caller: GatewayCa
   }
   const request = new Request(`http://galaxy.local${snapshot.url}`, { method: 'POST', headers, body: text });
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  const server = createGatewayServer(caller, { tools: ctx.tools, policy: ctx.policy, catalog: ctx.catalog, tenants: ctx.tenants, log: ctx.log });
+  const server = createGatewayServer(caller, { tools: ctx.tools, policy: ctx.policy, catalog: ctx.catalog, tenants: ctx.tenants, redact: (text) => ctx.redactor.redact(text), log: ctx.log });
   try {
     await server.connect(transport);
     const response = await transport.handleRequest(request, parsedBody === undefined ? undefined : { parsedBody });

@@ -30,24 +30,36 @@ export class ToolRegistry {
       seen.add(source.id);
       this.sources.push(source);
     }
-    const names = new Set<string>();
-    for (const tool of sources.flatMap((s) => s.tools())) {
-      if (names.has(tool.name)) throw new Error(`Duplicate tool name: ${tool.name}`);
-      names.add(tool.name);
+    // Names are unique among what one chat can reach: the shared sources plus one tenant's instances.
+    const tenants = [undefined, ...new Set(sources.map((s) => s.tenant).filter((t) => t !== undefined))];
+    for (const tenant of tenants) {
+      const names = new Set<string>();
+      for (const tool of this.visible(tenant).flatMap((s) => s.tools())) {
+        if (names.has(tool.name)) throw new Error(`Duplicate tool name: ${tool.name}`);
+        names.add(tool.name);
+      }
     }
   }
 
+  /** The sources a chat for this tenant can reach: the shared ones and that tenant's own instances. */
+  private visible(tenant: string | undefined): ToolSource[] {
+    return this.sources.filter((s) => s.tenant === undefined || s.tenant === tenant);
+  }
+
   get names(): string[] {
-    return this.sources.flatMap((s) => s.tools().map((t) => t.name));
+    return [...new Set(this.sources.flatMap((s) => s.tools().map((t) => t.name)))];
   }
 
-  has(name: string): boolean {
-    return this.find(name) !== undefined;
+  has(name: string, tenant?: string): boolean {
+    return this.find(name, tenant) !== undefined;
   }
 
-  /** The tool of that name and its source; the first source wins if a remote list ever collides. */
-  find(name: string): Found | undefined {
-    for (const source of this.sources) {
+  /**
+   * The tool of that name a chat for this tenant reaches, and its source; the first source wins if a
+   * remote list ever collides. Another tenant's instance of the same server is never found.
+   */
+  find(name: string, tenant?: string): Found | undefined {
+    for (const source of this.visible(tenant)) {
       const tool = source.tools().find((t) => t.name === name);
       if (tool) return { tool, source };
     }
@@ -57,7 +69,7 @@ export class ToolRegistry {
   /** Tools this person may select in a chat for this tenant, with the MCP server and its state when it is down. */
   listFor(who: Who): ToolInfo[] {
     const out: ToolInfo[] = [];
-    for (const source of this.sources) {
+    for (const source of this.visible(who.tenant)) {
       for (const tool of source.tools()) {
         if (!this.policy.canUseTool(who, tool.name)) continue;
         const info: ToolInfo = { name: tool.name, description: tool.description };
@@ -76,7 +88,7 @@ export class ToolRegistry {
   specsFor(who: Who, selected: readonly string[]): ToolSpec[] {
     const specs: ToolSpec[] = [];
     for (const name of selected) {
-      const found = this.find(name);
+      const found = this.find(name, who.tenant);
       if (found && found.source.available() && this.policy.canUseTool(who, name)) specs.push(toolSpec(found.tool));
     }
     return specs;
@@ -90,7 +102,7 @@ export class ToolRegistry {
 
   /** Runs a tool after re-checking access now (used by chats and by the /mcp gateway). */
   async executePermitted(name: string, rawArgs: string, ctx: ToolContext): Promise<ToolOutcome> {
-    const found = this.find(name);
+    const found = this.find(name, ctx.tenant);
     if (!found) return unknownTool(name);
     if (!this.policy.canUseTool({ user: ctx.user, tenant: ctx.tenant }, name)) {
       ctx.log.warn({ tool: name }, 'tool call denied by access policy');
@@ -105,7 +117,7 @@ export class ToolRegistry {
 
   /** The definitions this user may use now (the gateway lists these). */
   definitionsFor(who: Who): ToolDefinition[] {
-    return this.sources
+    return this.visible(who.tenant)
       .filter((s) => s.available())
       .flatMap((s) => s.tools())
       .filter((t) => this.policy.canUseTool(who, t.name));

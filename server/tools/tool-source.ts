@@ -16,8 +16,10 @@ export interface SourceState {
  * changes need no notification to take effect.
  */
 export interface ToolSource {
-  /** "builtin" or the MCP server's id. */
+  /** "builtin", the MCP server's id, or `<server>@<tenant>` for a per-tenant instance. */
   readonly id: string;
+  /** Set when only this tenant's chats may reach the source (a per-tenant MCP instance). */
+  readonly tenant?: string | undefined;
   /** The tools it offers now (an unavailable source still lists the tools it last had, see `available`). */
   tools(): readonly ToolDefinition[];
   /** False while the source cannot run its tools (down, reconnecting). */

@@ -77,3 +77,42 @@ describe('access grants by prefix', () => {
     expect(policy.grantsFor('a@example.com').tools).toEqual(['basic_math', 'jira-google__*']);
   });
 });
+
+describe('servers with tenant credentials', () => {
+  it('run once per tenant that lists them, each with its own secrets, and are reachable only from that tenant', async () => {
+    const { TenantDirectory } = await import('../../server/tenants/tenant-directory.js');
+    const { parseTenantsDocument } = await import('../../server/tenants/tenants-file.js');
+    const { serverInstances } = await import('../../server/tools/mcp/index.js');
+    const { ToolRegistry } = await import('../../server/tools/registry.js');
+    const tenants = TenantDirectory.fromFile(
+      parseTenantsDocument(
+        {
+          tenants: [
+            { id: 'a', mcp_servers: ['jira'], credentials: { TOKEN: 'token-of-a-0123' } },
+            { id: 'b', mcp_servers: ['jira'] },
+            { id: 'c', mcp_servers: [] },
+          ],
+        },
+        {},
+      ),
+    );
+    const config = parseMcpConfig({ servers: [{ id: 'jira', transport: 'streamable-http', url: 'http://127.0.0.1:1/mcp', headers: { Authorization: 'Bearer ${tenant.TOKEN}' } }, { id: 'shared', transport: 'stdio', command: 'node' }] }, options);
+    const instances = serverInstances(config.servers, tenants);
+    expect(instances.map((s) => [s.id, s.tenant ?? null])).toEqual([['jira', 'a'], ['jira', 'b'], ['shared', null]]);
+    expect(instances[0]).toMatchObject({ headers: { Authorization: 'Bearer token-of-a-0123' } });
+    expect(instances[0]!.disabledReason).toBeUndefined();
+    expect(instances[1]!.disabledReason).toBe('tenant b has no credential TOKEN');
+
+    const tool = (name: string) => ({ name, description: name, parameters: { type: 'object' }, invoke: async () => ({ content: name }) });
+    const source = (id: string, tenant: string | undefined, names: string[]) => ({
+      id, tenant, tools: () => names.map(tool), available: () => true, state: () => ({ status: 'connected' as const, tools: names.length }),
+      start: async () => {}, disposeSession: async () => {}, stop: async () => {}, readiness: () => ({}),
+    });
+    const allow = { canUseModel: () => true, canUseTool: () => true, canUseDataSource: () => true };
+    const registry = new ToolRegistry([source('jira@a', 'a', ['jira__search']), source('jira@b', 'b', ['jira__search'])] as never, allow, { timeoutMs: 100, maxResultChars: 100 });
+    expect(registry.find('jira__search', 'a')?.source.id).toBe('jira@a');
+    expect(registry.find('jira__search', 'b')?.source.id).toBe('jira@b');
+    expect(registry.find('jira__search', 'c')).toBeUndefined();
+    expect(registry.listFor({ user: 'x@y.z', tenant: 'c' })).toEqual([]);
+  });
+});

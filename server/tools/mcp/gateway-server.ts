@@ -22,6 +22,8 @@ export interface GatewayDeps {
   policy: AccessPolicy;
   catalog: DataSourceCatalog;
   tenants: TenantDirectory;
+  /** What leaves through the gateway never carries a configured secret, as for a chat's frames. */
+  redact: (text: string) => string;
   log: Logger;
 }
 
@@ -85,8 +87,8 @@ export function createGatewayServer(caller: GatewayCaller, deps: GatewayDeps): S
     };
     const outcome = await deps.tools.executePermitted(name, JSON.stringify(request.params.arguments ?? {}), context).finally(() => void deps.tools.disposeSession(sessionId));
     audit.info({ tenant, tool: name.slice(0, 200), ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.code }), durationMs: outcome.durationMs }, 'mcp gateway tool call');
-    if (!outcome.ok) return { isError: true, content: [{ type: 'text', text: `Error (${outcome.code}): ${outcome.message}` }] };
-    const content: CallToolResult['content'] = [{ type: 'text', text: outcome.content }];
+    if (!outcome.ok) return { isError: true, content: [{ type: 'text', text: deps.redact(`Error (${outcome.code}): ${outcome.message}`) }] };
+    const content: CallToolResult['content'] = [{ type: 'text', text: deps.redact(outcome.content) }];
     const image = outcome.ui?.type === 'image' ? /^data:([^;]+);base64,(.*)$/.exec(outcome.ui.src) : null;
     if (image) content.push({ type: 'image', mimeType: image[1]!, data: image[2]! });
     return { content };

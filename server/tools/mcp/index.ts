@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Env } from '../../config/env.js';
 import { Redactor } from '../../logger.js';
-import { commandList, loadMcpConfig, mcpSecrets, type McpConfig } from './mcp-config.js';
+import type { TenantDirectory } from '../../tenants/tenant-directory.js';
+import { commandList, forTenant, loadMcpConfig, mcpSecrets, usesTenantCredentials, type McpConfig, type McpServerConfig } from './mcp-config.js';
 import { McpToolSource } from './mcp-source.js';
 
 export interface McpSetup {
@@ -9,13 +10,28 @@ export interface McpSetup {
   sources: McpToolSource[];
 }
 
-/** Reads MCP_CONFIG_FILE and makes one tool source per configured server (none when the file is absent). */
-export function createMcpSources(env: Readonly<Env>, vars: Record<string, string | undefined>, log: Logger): McpSetup {
-  const config = loadMcpConfig(env.MCP_CONFIG_FILE, {
+/**
+ * The servers as they run: one instance per server, except that a server naming tenant credentials
+ * (`${tenant.NAME}`) runs once per tenant that lists it in `mcp_servers`, each with its own secrets.
+ */
+export function serverInstances(servers: readonly McpServerConfig[], tenants: TenantDirectory): McpServerConfig[] {
+  return servers.flatMap((server) => {
+    if (!usesTenantCredentials(server)) return [server];
+    return tenants
+      .list()
+      .filter((t) => t.mcpServers.includes(server.id) || t.mcpServers.includes('*'))
+      .map((t) => forTenant(server, t.id, t.credentials));
+  });
+}
+
+/** Reads MCP_CONFIG_FILE and makes one tool source per server instance (none when the file is absent). */
+export function createMcpSources(env: Readonly<Env>, vars: Record<string, string | undefined>, log: Logger, tenants: TenantDirectory): McpSetup {
+  const loaded = loadMcpConfig(env.MCP_CONFIG_FILE, {
     vars,
     allowedCommands: commandList(env.MCP_STDIO_COMMANDS),
     defaultTimeoutMs: env.TOOL_TIMEOUT_MS,
   });
+  const config: McpConfig = { ...loaded, servers: serverInstances(loaded.servers, tenants) };
   // Error texts from a server or its transport may echo a header or token: they are redacted before
   // they reach the operator log, /ready or a tool error.
   const redactor = new Redactor(mcpSecrets(config));

@@ -46,6 +46,11 @@ const documentSchema = z.strictObject({
 
 interface ServerCommon {
   id: string;
+  /**
+   * Set on a per-tenant instance: a server whose settings use `${tenant.NAME}` runs once for each
+   * tenant that lists it, with that tenant's credentials, and only that tenant's chats reach it.
+   */
+  tenant?: string;
   timeoutMs: number;
   /** Allowlist of the server's own tool names ("*" = all). */
   allowedTools: readonly string[];
@@ -130,6 +135,36 @@ export function parseMcpConfig(document: unknown, options: McpConfigOptions, ori
 }
 
 /** Every secret value in the config (headers, env values, gateway tokens), for the Redactor. */
+/** True when the server's settings name a tenant credential (`${tenant.NAME}`). */
+export function usesTenantCredentials(server: McpServerConfig): boolean {
+  const values = server.transport === 'stdio' ? [...server.args, ...Object.values(server.env)] : [server.url, ...Object.values(server.headers)];
+  return values.some((v) => TENANT_PLACEHOLDER.test(v));
+}
+
+const TENANT_PLACEHOLDER = /\$\{tenant\.([A-Za-z_][A-Za-z0-9_]*)\}/;
+const TENANT_PLACEHOLDERS = new RegExp(TENANT_PLACEHOLDER.source, 'g');
+
+/**
+ * The server as it runs for one tenant: every `${tenant.NAME}` replaced by that tenant's credential.
+ * A credential the tenant does not have disables this instance (with the reason), never another's.
+ */
+export function forTenant(server: McpServerConfig, tenant: string, credentials: Readonly<Record<string, string>>): McpServerConfig {
+  const missing: string[] = [];
+  const fill = (value: string) =>
+    value.replace(TENANT_PLACEHOLDERS, (_match, name: string) => {
+      const found = credentials[name];
+      if (found === undefined || found === '') missing.push(name);
+      return found ?? '';
+    });
+  const fillMap = (map: Record<string, string>) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, fill(v)]));
+  const instance: McpServerConfig =
+    server.transport === 'stdio'
+      ? { ...server, tenant, args: server.args.map(fill), env: fillMap(server.env) }
+      : { ...server, tenant, url: fill(server.url), headers: fillMap(server.headers) };
+  if (missing.length > 0 && !instance.disabledReason) instance.disabledReason = `tenant ${tenant} has no credential ${[...new Set(missing)].join(', ')}`;
+  return instance;
+}
+
 export function mcpSecrets(config: McpConfig): string[] {
   const secrets = config.gatewayClients.map((c) => c.token);
   for (const server of config.servers) {

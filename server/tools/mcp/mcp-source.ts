@@ -32,6 +32,7 @@ const CLIENT_INFO = { name: 'galaxy-chat', version: '0.1.0' };
  */
 export class McpToolSource implements ToolSource, RemoteCaller {
   readonly id: string;
+  readonly tenant: string | undefined;
   private client: Client | undefined;
   private list: McpTool[] = [];
   private status: SourceStatus;
@@ -46,8 +47,10 @@ export class McpToolSource implements ToolSource, RemoteCaller {
     private readonly config: McpServerConfig,
     private readonly options: McpSourceOptions,
   ) {
-    this.id = config.id;
-    this.log = options.log.child({ mcpServer: config.id });
+    // A per-tenant instance shares its tools' names with the other tenants' instances, not its id.
+    this.id = config.tenant ? `${config.id}@${config.tenant}` : config.id;
+    this.tenant = config.tenant;
+    this.log = options.log.child({ mcpServer: config.id, ...(config.tenant ? { tenant: config.tenant } : {}) });
     this.status = config.disabledReason ? 'disabled' : 'starting';
     this.reason = config.disabledReason ?? 'connecting';
   }
@@ -174,7 +177,7 @@ export class McpToolSource implements ToolSource, RemoteCaller {
     this.list = remote
       .filter((t) => allowed.includes('*') || allowed.includes(t.name))
       .slice(0, MAX_TOOLS)
-      .map((t) => new McpTool(this.id, t, this.config.timeoutMs, this));
+      .map((t) => new McpTool(this.config.id, t, this.config.timeoutMs, this));
   }
 
   private transport(): Transport {

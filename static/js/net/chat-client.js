@@ -127,6 +127,24 @@ export const chatClient = {
     sendOrWarn({ type: 'stop' });
   },
 
+  /** Asks for the last answer again; the current one becomes an earlier version. */
+  regenerate() {
+    if (!sendOrWarn({ type: 'regenerate' })) return false;
+    const chat = chatStore();
+    chat.busy = true;
+    chat.status = 'Thinking…';
+    return true;
+  },
+
+  /** Replaces one of the person's messages and answers again from there. */
+  editMessage(messageId, text) {
+    if (!sendOrWarn({ type: 'edit-message', messageId, text })) return false;
+    const chat = chatStore();
+    chat.busy = true;
+    chat.status = 'Thinking…';
+    return true;
+  },
+
   newChat() {
     sendOrWarn({ type: 'new-chat' });
   },
