@@ -9,7 +9,10 @@ import { registerApiRoutes, registerCatchAll, registerWebSocketDisabled } from '
 import { registerConversationRoutes } from './routers/conversations-router.js';
 import { registerMcpGateway } from './routers/mcp-gateway-router.js';
 import { registerPageRoutes } from './routers/page-router.js';
-import { SocketCounts, registerWebSocket } from './routers/ws-router.js';
+import { registerConnectionCheck } from './routers/connection-check-router.js';
+import { registerEventStream } from './routers/event-stream-router.js';
+import { registerWebSocket } from './routers/ws-router.js';
+import { ChatTransport } from './transport/chat-transport.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { loadDomain, type Domain } from './domain.js';
 import { TranscriptSink } from './chat/record-sinks.js';
@@ -146,15 +149,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   liveSessions = () => ctx.sessions.size;
 
   const app = uws.App();
-  const counts = new SocketCounts();
+  const transport = new ChatTransport(ctx);
   registerApiRoutes(app, ctx);
   registerConversationRoutes(app, { store, tenants: ctx.tenants, identity: ctx, log });
   registerUsageRoutes(app, { store, tenants: ctx.tenants, budgets, identity: ctx, log });
   registerMcpGateway(app, ctx);
   registerPageRoutes(app, ctx);
   registerMetricsRoute(app, ctx, metrics);
+  registerConnectionCheck(app, ctx, transport);
+  // The event stream is always offered: it is how chat works where upgrades are blocked or disabled.
+  registerEventStream(app, ctx, transport);
   if (env.DISABLE_WEBSOCKET) registerWebSocketDisabled(app, ctx);
-  else registerWebSocket(app, ctx, counts);
+  else registerWebSocket(app, ctx, transport);
   registerCatchAll(app, ctx);
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
@@ -205,7 +211,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       ctx.disk.stop();
       metricsListener?.close();
       stopPruning();
-      return (closing ??= shutdown(ctx, app, listenSocket, counts, stopRetention));
+      return (closing ??= shutdown(ctx, app, listenSocket, transport.connections, stopRetention));
     },
   };
 }

@@ -100,8 +100,8 @@ export class PrometheusMetrics implements Metrics {
     // Process CPU, memory, GC, handles and event-loop lag (galaxy_nodejs_eventloop_lag_* seconds).
     prom.collectDefaultMetrics({ register: registry, prefix: 'galaxy_', eventLoopMonitoringPrecision: 20 });
     const read = this;
-    new prom.Gauge({ name: 'galaxy_websocket_connections', help: 'Open WebSocket connections', registers, collect() { this.set(read.connections); } });
-    new prom.Counter({ name: 'galaxy_websocket_connections_total', help: 'WebSocket connections accepted', registers, collect() { this.reset(); this.inc(read.connectionsTotal); } });
+    new prom.Gauge({ name: 'galaxy_websocket_connections', help: 'Open chat connections (WebSocket or event stream)', registers, collect() { this.set(read.connections); } });
+    new prom.Counter({ name: 'galaxy_websocket_connections_total', help: 'Chat connections accepted (WebSocket or event stream)', registers, collect() { this.reset(); this.inc(read.connectionsTotal); } });
     new prom.Gauge({ name: 'galaxy_live_sessions', help: 'Chat sessions in memory (connected or within their resume grace)', registers, collect() { this.set(read.options.liveSessions()); } });
     new prom.Counter({
       name: 'galaxy_tool_calls_total',
