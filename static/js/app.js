@@ -19,6 +19,7 @@ import { chatsMenu } from './components/chats-menu.js';
 import { usageMeter } from './components/usage-meter.js';
 import { showEarlier } from './components/show-earlier.js';
 import { chatNotice } from './components/chat-notice.js';
+import { warmUpRendererWhenIdle } from './markdown/warm-up.js';
 
 /** Entry point: stores first, then the socket (so it opens before Alpine renders), then Alpine. */
 
@@ -48,3 +49,4 @@ const components = {
 for (const [name, factory] of Object.entries(components)) Alpine.data(name, factory);
 
 Alpine.start();
+warmUpRendererWhenIdle();
