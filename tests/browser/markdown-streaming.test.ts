@@ -152,6 +152,14 @@ describe('streaming markdown, block by block', () => {
     expectSameAsOneShot(result);
   });
 
+  it('does not cut a paragraph at a line that is still arriving ("#" alone is a heading, "#hashtag" is not)', async () => {
+    const result = await streamPieces(['Some text\n', '#', 'hashtag and more\n\n', 'Next.']);
+    // Mid-line, the tail may briefly show an empty heading; what matters is that nothing was settled on it.
+    expect(result.streamed).toContain('<p>Some text\n#hashtag and more</p>');
+    expect(result.streamed).not.toContain('<h1');
+    expectSameAsOneShot(result);
+  });
+
   it('ends with the same DOM as a one-shot render for a long mixed answer cut anywhere', async () => {
     const blocks = [
       'Some **bold** prose with `code` and a [link](https://example.com/docs).',
