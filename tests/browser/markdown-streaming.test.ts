@@ -210,7 +210,7 @@ describe('code highlighting through the server', () => {
       state.__cspViolations = [];
       document.addEventListener('securitypolicyviolation', (event) => state.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`));
     });
-    const answer = ['Here it is:\n\n```js\n', 'function add(a, b) {\n  // sum\n  return a + b;\n}\n', '```\n\nThat adds.'];
+    const answer = ['Here it is:\n\n```js\n', 'function add(a, b) {\n  // sum\n  return Math.max(a, b) + parseInt("1");\n}\n', '```\n\nThat adds.'];
     chat.upstream.enqueue({
       steps: [roleChunk(), ...answer.map((text) => textChunk(text)), finishChunk('stop'), usageChunk(5, 3)].map((chunk) => ({ chunk, delayMs: 20 })),
     });
@@ -220,7 +220,10 @@ describe('code highlighting through the server', () => {
     await expect.poll(() => code.getAttribute('class')).toContain('hljs');
     expect(await code.locator('span.hljs-keyword').allTextContents()).toEqual(['function', 'return']);
     expect(await code.locator('span.hljs-comment').textContent()).toBe('// sum');
-    expect(await code.textContent()).toBe('function add(a, b) {\n  // sum\n  return a + b;\n}\n');
+    // Scopes with underscores survive the second sanitizer: `hljs-built_in`, `hljs-title function_`.
+    expect(await code.locator('span.hljs-title.function_').allTextContents()).toEqual(['add', 'max']);
+    expect(await code.locator('span.hljs-built_in').textContent()).toBe('parseInt');
+    expect(await code.textContent()).toBe('function add(a, b) {\n  // sum\n  return Math.max(a, b) + parseInt("1");\n}\n');
     // The theme is our stylesheet: a keyword is coloured, not the text colour.
     const colours = await code.evaluate((element) => ({
       keyword: getComputedStyle(element.querySelector('.hljs-keyword')!).color,

@@ -12,8 +12,8 @@ import { DOMPurify, hljs } from '/static/vendor.js';
 
 /** Bigger blocks stay plain: highlighting is linear but a huge paste would stall a frame. */
 const MAX_HIGHLIGHTED_CHARS = 20_000;
-/** highlight.js scopes: `hljs-keyword`, and sub-scopes written as `function_`, `inherited__`. */
-const HLJS_CLASS = /^(hljs-[a-z][a-z-]*|[a-z]+_+)$/;
+/** highlight.js scopes: `hljs-keyword`, `hljs-built_in`, and sub-scopes written as `function_`, `inherited__`. */
+const HLJS_CLASS = /^(hljs-[a-z][a-z_-]*|[a-z]+_+)$/;
 const LANGUAGE_CLASS_PREFIX = 'language-';
 
 const CODE_PURIFY_CONFIG = {
