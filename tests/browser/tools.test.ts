@@ -113,7 +113,8 @@ describe('choosing tools on a phone', () => {
     expect(offered).toContain('basic_math');
     expect(offered).not.toContain('code_execution');
 
-    // Reopened after the first message: the chosen tool is there, locked.
+    // Reopened after the first message: the chosen tool is there, locked (the button's name stays "Tools").
+    await expect.poll(() => toolsButton.locator('.tools-lock').isVisible()).toBe(true);
     await toolsButton.tap();
     await expect.poll(() => sheet.getByRole('checkbox', { name: 'basic_math' }).isDisabled()).toBe(true);
     await page.keyboard.press('Escape');
