@@ -16,11 +16,12 @@ const TOKENS_PER_CHUNK = 24;
 const MIN_RENDER_INTERVAL_MS = 80;
 
 /**
- * Renders one streamed markdown text into a host element, at most once per animation frame.
+ * Renders one streamed markdown text into a host element, in an animation frame, at most once per
+ * MIN_RENDER_INTERVAL_MS while text flows.
  *
- * Why not re-render the whole message every frame: that costs O(length) per frame, so a 5,000-token
+ * Why not re-render the whole message each time: that costs O(length) per render, so a 5,000-token
  * answer would get steadily slower. Instead the text is split into a *settled* prefix and a live
- * tail. Each frame only the tail is lexed, rendered and sanitized (from its full accumulated text,
+ * tail. Each render only the tail is lexed, rendered and sanitized (from its full accumulated text,
  * so a payload split across deltas is always judged whole). A block is settled once a later block
  * has started on a complete line (see settling.js): appending text can no longer change where it
  * ends, so it is rendered once — with its code highlighted — and kept.
@@ -40,7 +41,7 @@ export class MarkdownStream {
   #openChunkSize = 0;
   #finished = false;
   #host = null;
-  /** The tail's nodes in the host, replaced every frame; settled nodes go before the first. */
+  /** The tail's nodes in the host, replaced every render; settled chunks go before the first. */
   #tailNodes = [];
   /** False until the host holds exactly the settled blocks (after a mount, reset or whole render). */
   #hostInSync = false;
