@@ -4,6 +4,11 @@ import { sessionStore } from '../state/stores.js';
 /**
  * Tools and data sources for this chat. Open until the first message; then the server locks the
  * selection and only what was chosen stays on show, behind a lock. "New chat" unlocks.
+ *
+ * On a narrow screen the chips would be one long sideways-scrolling row, so CSS hides them behind
+ * a "Tools" button; the button opens a sheet (a native modal <dialog>: focus, Escape and the
+ * backdrop behave by themselves) and the very same checkboxes move into it while it is open, then
+ * back. One set of inputs means one source of truth, whatever the screen width.
  */
 export function toolPicker() {
   return {
@@ -32,6 +37,23 @@ export function toolPicker() {
     },
     get showNoSources() {
       return this.session.locked && this.visibleDataSources.length === 0;
+    },
+    get selectionCount() {
+      return this.session.selectedTools.length + this.session.selectedDataSources.length;
+    },
+    get hasSelection() {
+      return this.selectionCount > 0;
+    },
+
+    openSheet() {
+      this.$refs.sheetBody.append(this.$refs.choices);
+      this.$refs.sheet.showModal();
+    },
+    closeSheet() {
+      this.$refs.sheet.close();
+    },
+    onSheetClose() {
+      this.$el.insertBefore(this.$refs.choices, this.$refs.sheet);
     },
 
     isToolSelected(tool) {
