@@ -30,7 +30,10 @@ export const postgresAvailable = (): boolean => postgresBinDir() !== undefined;
  * failing test under CI=true, because CI must never pass by skipping the PostgreSQL checks.
  */
 export function describeWithPostgres(name: string, body: () => void): void {
-  if (postgresAvailable()) return describe(name, body);
+  if (postgresAvailable()) {
+    describe(name, body);
+    return;
+  }
   const why = `PostgreSQL is not installed (no ${PG_ROOT}/<version>/bin/initdb); install Debian's postgresql package`;
   if (process.env.CI === 'true') {
     describe(name, () => {
