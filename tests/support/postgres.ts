@@ -15,12 +15,12 @@ import { freePort } from './nginx.js';
 const PG_ROOT = '/usr/lib/postgresql';
 
 /** The newest installed version's bin directory, or undefined when PostgreSQL is not installed. */
-export function postgresBinDir(): string | undefined {
-  if (!existsSync(PG_ROOT)) return undefined;
-  const versions = readdirSync(PG_ROOT)
-    .filter((v) => /^\d+$/.test(v) && existsSync(join(PG_ROOT, v, 'bin', 'initdb')) && existsSync(join(PG_ROOT, v, 'bin', 'postgres')))
+export function postgresBinDir(root = PG_ROOT): string | undefined {
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root)
+    .filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, 'bin', 'initdb')) && existsSync(join(root, v, 'bin', 'postgres')))
     .sort((a, b) => Number(b) - Number(a));
-  return versions[0] && join(PG_ROOT, versions[0], 'bin');
+  return versions[0] && join(root, versions[0], 'bin');
 }
 
 export const postgresAvailable = (): boolean => postgresBinDir() !== undefined;
