@@ -23,18 +23,18 @@ export function postgresBinDir(root = PG_ROOT): string | undefined {
   return versions[0] && join(root, versions[0], 'bin');
 }
 
-export const postgresAvailable = (): boolean => postgresBinDir() !== undefined;
+export const postgresAvailable = (root = PG_ROOT): boolean => postgresBinDir(root) !== undefined;
 
 /**
  * `describe` when PostgreSQL is installed. Without it: a loud skip on a developer's machine, and a
  * failing test under CI=true, because CI must never pass by skipping the PostgreSQL checks.
  */
-export function describeWithPostgres(name: string, body: () => void): void {
-  if (postgresAvailable()) {
+export function describeWithPostgres(name: string, body: () => void, root = PG_ROOT): void {
+  if (postgresAvailable(root)) {
     describe(name, body);
     return;
   }
-  const why = `PostgreSQL is not installed (no ${PG_ROOT}/<version>/bin/initdb); install Debian's postgresql package`;
+  const why = `PostgreSQL is not installed (no ${root}/<version>/bin/initdb); install Debian's postgresql package`;
   if (process.env.CI === 'true') {
     describe(name, () => {
       it('needs PostgreSQL', () => {
