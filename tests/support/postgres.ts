@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -104,10 +104,25 @@ export async function startPostgres(): Promise<TestPostgres> {
     ]),
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  server.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  server.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  // Only the tail is kept: it is for the error message when the server fails to start.
+  const keep = (chunk: Buffer) => (log = (log + chunk.toString()).slice(-10_000));
+  server.stdout?.on('data', keep);
+  server.stderr?.on('data', keep);
+  // A test file that dies before its afterAll must not leave a postgres running on a shared machine.
+  const killOnExit = () => {
+    try {
+      const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      // SIGQUIT: immediate shutdown, the only kind that finishes while this process exits.
+      if (pid > 0) process.kill(pid, 'SIGQUIT');
+    } catch {
+      // No pid file: the server is already gone.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
   const base = `postgres://postgres@127.0.0.1:${port}`;
   const stop = async () => {
+    process.off('exit', killOnExit);
     if (server.exitCode === null) {
       const exited = new Promise((resolve) => server.once('exit', resolve));
       // "fast" disconnects clients instead of waiting for them. pg_ctl signals postgres itself:
