@@ -188,9 +188,12 @@ export const envSchema = z.object({
   DATA_DIR: text('data'),
   DATA_SOURCES_FILE: text('config/data-sources.yml'),
   // History, usage and budgets
-  DATABASE_URL: text('sqlite:data/galaxy.db').refine((v) => /^sqlite:(\/\/)?./.test(v), {
-    message: 'must be sqlite:<path> or sqlite::memory: (PostgreSQL is not supported yet)',
+  DATABASE_URL: text('sqlite:data/galaxy.db').refine((v) => /^sqlite:(\/\/)?./.test(v) || /^postgres(ql)?:\/\/./i.test(v), {
+    message: 'must be sqlite:<path>, sqlite::memory: or postgres://user:password@host:port/database',
   }),
+  // PostgreSQL only: connections per instance (instances × this must fit the server's max_connections).
+  DATABASE_POOL_MAX: int(10, 1, 1000),
+  DATABASE_CONNECT_TIMEOUT_MS: int(5000, 100, 600_000),
   HISTORY_RETENTION_DAYS: int(0, 0, 36_500),
   HISTORY_ENABLED: bool(true),
   HISTORY_PARTIAL_SAVE_MS: int(2000, 100, 60_000),
