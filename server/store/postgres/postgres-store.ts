@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.js';
 import type {
-  BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback,
+  BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
   NewConversation, SavedMessage, SearchHit, StoredMessage, Store, UsageEvent, UsageRow,
 } from '../store.js';
 import { budgetUsed, reserveBudget, settleBudget } from './budget.js';
@@ -10,6 +10,7 @@ import { migrate } from './migrate.js';
 import { POSTGRES_MIGRATIONS, type PgMigration } from './migrations/index.js';
 import { searchConversations } from './search.js';
 import { recordUsage, usageAll, usageFor } from './usage.js';
+import { queryMemberships, supersedeFrom } from './versions.js';
 
 const MAX_PAGE = 100;
 const pageSize = (limit: number) => Math.min(Math.max(1, Math.floor(limit)), MAX_PAGE);
@@ -66,6 +67,14 @@ export class PostgresStore implements Store {
 
   updateConversation(id: string, owner: string, patch: ConversationPatch): Promise<boolean> {
     return this.run((db) => conversations.updateConversation(db, id, owner, patch));
+  }
+
+  supersedeFrom(conversationId: string, owner: string, messageId: string): Promise<number> {
+    return this.run((db) => supersedeFrom(db, conversationId, owner, messageId));
+  }
+
+  queryMemberships(sql: string): Promise<Membership[]> {
+    return this.run((pool) => queryMemberships(pool, sql));
   }
 
   getConversation(id: string, owner: string): Promise<ConversationRecord | undefined> {

@@ -37,6 +37,21 @@ describeWithPostgres('PostgreSQL store specifics', () => {
     await server?.stop();
   });
 
+  it('reads tenant memberships through the pool inside a read-only transaction', async () => {
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE TABLE auth_users (id INT PRIMARY KEY, email TEXT); CREATE TABLE auth_user_tenants (user_id INT, tenant_id TEXT);
+        INSERT INTO auth_users VALUES (1, 'Ann@Corp.example'); INSERT INTO auth_user_tenants VALUES (1, 'google'), (1, 'microsoft');`);
+      const rows = await store.queryMemberships('SELECT u.email AS email, t.tenant_id AS tenant FROM auth_users u JOIN auth_user_tenants t ON t.user_id = u.id ORDER BY tenant');
+      expect(rows).toEqual([{ email: 'ann@corp.example', tenant: 'google' }, { email: 'ann@corp.example', tenant: 'microsoft' }]);
+      await expect(store.queryMemberships("INSERT INTO auth_users VALUES (2, 'x@y.z')")).rejects.toThrow(/read-only SELECT/);
+      expect((await admin.query('SELECT count(*)::int AS n FROM auth_users')).rows[0].n).toBe(1);
+    } finally {
+      await admin.end();
+    }
+  });
+
   it('finds words without regard to accents or case, whole words only (no stemming)', async () => {
     await store.createConversation(conv('accents'));
     await store.appendMessages('accents', [msg('ac1', 'accents', 'Un Café crème à Zürich, près des lacs')]);
