@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { answerChunks, toolCallAnswerChunks } from '../support/chunks.js';
 import { scriptFromChunks } from '../support/fake-upstream.js';
 import { startGalaxy } from '../support/galaxy.js';
+import { PROBE, waitForServer, writeMcpConfig } from '../mcp/mcp-harness.js';
 
 /** A real server: a chat with a tool call and a budget refusal, then a scrape of /metrics. */
 
@@ -68,5 +72,33 @@ describe('/metrics after a chat', () => {
     expect(sample(text, 'galaxy_store_write_duration_seconds_count{operation="recordUsage",outcome="ok"}')).toBe(3);
     expect(text).not.toContain('kim@lab.example');
     client.close();
+  });
+
+  it('shows each MCP server with its current status', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'galaxy-mcp-metrics-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = writeMcpConfig(
+      dir,
+      [
+        'servers:',
+        '  - id: probe',
+        '    transport: stdio',
+        '    command: node',
+        `    args: ["${PROBE}"]`,
+        '  - id: needs-var',
+        '    transport: streamable-http',
+        '    url: http://127.0.0.1:1/mcp',
+        '    headers: { Authorization: "Bearer ${UNSET_MCP_TOKEN}" }',
+        '',
+      ].join('\n'),
+    );
+    const g = await startGalaxy({ env: { MCP_CONFIG_FILE: file } });
+    onTestFinished(() => g.close());
+    await waitForServer(g, 'probe', 'connected');
+    const text = (await g.get('/metrics', {})).text;
+    expect(sample(text, 'galaxy_mcp_server_status{server="probe",status="connected"}')).toBe(1);
+    expect(sample(text, 'galaxy_mcp_server_status{server="probe",status="starting"}')).toBe(0);
+    expect(sample(text, 'galaxy_mcp_server_status{server="needs-var",status="disabled"}')).toBe(1);
+    expect(sample(text, 'galaxy_mcp_server_status{server="needs-var",status="connected"}')).toBe(0);
   });
 });
