@@ -86,6 +86,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let liveSessions = () => 0;
   const metrics = new PrometheusMetrics({
     toolNames: domain.tools.names,
+    isTool: (name) => domain.tools.names.includes(name),
     providers: PROVIDERS,
     models: domain.models.list().map((m) => m.name),
     tenants: domain.tenants.list().map((t) => t.id),

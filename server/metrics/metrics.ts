@@ -58,6 +58,11 @@ export interface BudgetReading {
 
 export interface PrometheusMetricsOptions {
   toolNames: readonly string[];
+  /**
+   * Whether a tool is offered now: MCP servers connect after start and may change their lists, so
+   * their tools are learnt as they are called (up to MAX_TOOL_LABELS names, then "other").
+   */
+  isTool?: (name: string) => boolean;
   providers: readonly string[];
   /** Model names from config/llms.yml. */
   models: readonly string[];
@@ -73,6 +78,8 @@ export interface PrometheusMetricsOptions {
 
 export const TURN_OUTCOMES: readonly TurnEndReason[] = ['done', 'stopped', 'abandoned', 'session-ended', 'timeout', 'error', 'shutdown'];
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.keys(ERROR_CODES));
+/** A cap on tool label values, so a remote server that keeps renaming its tools cannot grow the series. */
+export const MAX_TOOL_LABELS = 200;
 const KNOWN_OUTCOMES: ReadonlySet<string> = new Set(TURN_OUTCOMES);
 
 /** Everything recorded so far, in plain numbers; the registry reads it at each scrape. */
@@ -96,7 +103,7 @@ export interface Recorded {
  * within its budget and nothing that happens before the load is lost.
  */
 export class PrometheusMetrics implements Metrics {
-  private readonly tools: ReadonlySet<string>;
+  private readonly tools: Set<string>;
   private readonly providers: ReadonlySet<string>;
   private readonly models: ReadonlySet<string>;
   private readonly tenants: ReadonlySet<string>;
@@ -132,9 +139,14 @@ export class PrometheusMetrics implements Metrics {
   }
 
   toolCall(tool: string, outcome: string, durationMs: number): void {
-    const labels = { tool: bounded(this.tools, tool), outcome: outcome === 'ok' ? outcome : bounded(KNOWN_CODES, outcome) };
+    const labels = { tool: this.toolLabel(tool), outcome: outcome === 'ok' ? outcome : bounded(KNOWN_CODES, outcome) };
     this.recorded.toolCalls.add(labels);
     this.recorded.toolDurations.observe(labels, durationMs / 1000);
+  }
+
+  private toolLabel(tool: string): string {
+    if (!this.tools.has(tool) && this.tools.size < MAX_TOOL_LABELS && this.options.isTool?.(tool)) this.tools.add(tool);
+    return bounded(this.tools, tool);
   }
 
   upstreamError(provider: string, code: string): void {

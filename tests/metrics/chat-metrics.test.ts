@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { answerChunks, toolCallAnswerChunks } from '../support/chunks.js';
 import { scriptFromChunks } from '../support/fake-upstream.js';
 import { startGalaxy } from '../support/galaxy.js';
-import { PROBE, waitForServer, writeMcpConfig } from '../mcp/mcp-harness.js';
+import { ACCESS_ALL, PROBE, answer, call, waitForServer, writeMcpConfig } from '../mcp/mcp-harness.js';
 
 /** A real server: a chat with a tool call and a budget refusal, then a scrape of /metrics. */
 
@@ -74,7 +74,7 @@ describe('/metrics after a chat', () => {
     client.close();
   });
 
-  it('shows each MCP server with its current status', async () => {
+  it('shows each MCP server with its current status, and its tools by name although they were listed after start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'galaxy-mcp-metrics-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = writeMcpConfig(
@@ -92,10 +92,17 @@ describe('/metrics after a chat', () => {
         '',
       ].join('\n'),
     );
-    const g = await startGalaxy({ env: { MCP_CONFIG_FILE: file } });
+    const g = await startGalaxy({ accessYaml: ACCESS_ALL, env: { MCP_CONFIG_FILE: file } });
     onTestFinished(() => g.close());
     await waitForServer(g, 'probe', 'connected');
+    const { client } = await g.open({ email: 'ops@example.com' });
+    g.upstream.enqueue(call('e1', 'probe__env', {}), answer('Seen.'));
+    client.send({ type: 'send', text: 'show env' });
+    await client.next('tool-result');
+    await client.next('message-end');
+    client.close();
     const text = (await g.get('/metrics', {})).text;
+    expect(sample(text, 'galaxy_tool_calls_total{tool="probe__env",outcome="ok"}')).toBe(1);
     expect(sample(text, 'galaxy_mcp_server_status{server="probe",status="connected"}')).toBe(1);
     expect(sample(text, 'galaxy_mcp_server_status{server="probe",status="starting"}')).toBe(0);
     expect(sample(text, 'galaxy_mcp_server_status{server="needs-var",status="disabled"}')).toBe(1);

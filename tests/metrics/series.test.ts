@@ -109,3 +109,19 @@ describe('PrometheusMetrics chat series', () => {
     expect(text).toContain('# TYPE galaxy_nodejs_eventloop_lag_p99_seconds gauge');
   });
 });
+
+describe('PrometheusMetrics tool labels', () => {
+  it('learns tools offered after start (MCP) as they are called, up to a cap, and keeps others as "other"', async () => {
+    const offered = new Set(['search_issues', ...Array.from({ length: 300 }, (_, i) => `remote_${i}`)]);
+    const metrics = new PrometheusMetrics({ toolNames: ['basic_math'], isTool: (name) => offered.has(name), providers: [], models: [], tenants: [], liveSessions: () => 0 });
+    metrics.toolCall('search_issues', 'ok', 30);
+    metrics.toolCall('never_offered', 'ok', 30);
+    for (let i = 0; i < 300; i += 1) metrics.toolCall(`remote_${i}`, 'ok', 1);
+    const { text } = await metrics.render();
+    expect(sample(text, 'galaxy_tool_calls_total{tool="search_issues",outcome="ok"}')).toBe(1);
+    // basic_math and search_issues take two of the 200 names; 198 remote tools fit, 102 do not.
+    expect(sample(text, 'galaxy_tool_calls_total{tool="remote_197",outcome="ok"}')).toBe(1);
+    expect(sample(text, 'galaxy_tool_calls_total{tool="remote_198",outcome="ok"}')).toBeNaN();
+    expect(sample(text, 'galaxy_tool_calls_total{tool="other",outcome="ok"}')).toBe(1 + 102);
+  });
+});
