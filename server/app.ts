@@ -33,6 +33,9 @@ import { openPresence } from './scale/open-presence.js';
 import { takeOver } from './chat/hello.js';
 import { PrometheusMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute, startMetricsListener } from './metrics/metrics-router.js';
+import { MetricsSink } from './metrics/metrics-sink.js';
+import { timedStore } from './metrics/timed-store.js';
+import { budgetReadings } from './metrics/budget-readings.js';
 
 export interface StartOptions {
   /** The environment to read settings from (main.ts passes process.env; tests pass their own). */
@@ -63,12 +66,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const env = parseEnv(options.env);
   const log = options.logger ?? createLogger(env.LOG_LEVEL);
   const uwsNative = uwsIsNative();
-  const store = await openStore(env, log);
+  const openedStore = await openStore(env, log);
   let domain: Domain;
   try {
-    domain = await loadDomain(env, options.env, log, store, options.policy);
+    domain = await loadDomain(env, options.env, log, openedStore, options.policy);
   } catch (err) {
-    await store.close();
+    await openedStore.close();
     throw err;
   }
   // The redactor learns every configured secret: model keys, MCP headers, each tenant's credentials.
@@ -81,9 +84,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     session?.emit({ type: 'error', code: appErr.code, message: appErr.message });
   };
   let liveSessions = () => 0;
-  const metrics = new PrometheusMetrics({ toolNames: domain.tools.names, providers: PROVIDERS, liveSessions: () => liveSessions() });
+  const metrics = new PrometheusMetrics({
+    toolNames: domain.tools.names,
+    isTool: (name) => domain.tools.names.includes(name),
+    providers: PROVIDERS,
+    models: domain.models.list().map((m) => m.name),
+    tenants: domain.tenants.list().map((t) => t.id),
+    liveSessions: () => liveSessions(),
+    budgets: () => budgetReadings(budgets, domain.tenants, log),
+    mcpServers: () => domain.tools.serverStates(),
+  });
   domain.tools.meter(metrics);
   domain.models.decorate((model) => meteredModel(model, metrics));
+  // Every write of every caller is timed; server/metrics/timed-store.ts says why this seam.
+  const store = timedStore(openedStore, metrics);
 
   const clock = options.clock ?? (() => new Date());
   // Another instance took a person over: their connection here gets the same takeover as in one process.
@@ -125,6 +139,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     shuttingDown: false,
     sessions: new SessionManager({
       sinksFor: (sessionId, owner, _reopened, tenant) => [
+        new MetricsSink(metrics, tenant),
         new TranscriptSink(new TranscriptWriter(transcriptPath(env.LOGS_DIR, sessionId), redactor, log)),
         new StoreSink(store, {
           keepMessages: env.HISTORY_ENABLED,
