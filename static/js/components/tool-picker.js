@@ -28,6 +28,28 @@ export function toolPicker() {
       const { tools, locked, selectedTools } = this.session;
       return locked ? tools.filter((tool) => selectedTools.includes(tool.name)) : tools;
     },
+    /** Built-in tools first, then one group per MCP server (its tools named without the server prefix). */
+    get toolGroups() {
+      const groups = [];
+      for (const tool of this.visibleTools) {
+        const key = tool.server ?? '';
+        let group = groups.find((g) => g.key === key);
+        if (!group) {
+          group = { key, label: key ? `Tools from ${key}` : 'Tools', tools: [] };
+          if (key) groups.push(group);
+          else groups.unshift(group);
+        }
+        group.tools.push(tool);
+      }
+      return groups.length > 0 ? groups : [{ key: '', label: 'Tools', tools: [] }];
+    },
+    toolLabel(tool) {
+      return tool.server && tool.name.startsWith(`${tool.server}__`) ? tool.name.slice(tool.server.length + 2) : tool.name;
+    },
+    toolTitle(tool) {
+      const state = tool.available === false ? ` (unavailable: ${tool.reason ?? 'down'})` : '';
+      return `${tool.name}: ${tool.description}${state}`;
+    },
     get visibleDataSources() {
       const { dataSources, locked, selectedDataSources } = this.session;
       return locked ? dataSources.filter((source) => selectedDataSources.includes(source.id)) : dataSources;
