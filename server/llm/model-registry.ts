@@ -1,10 +1,11 @@
 import { AppError } from '../errors.js';
 import type { Env } from '../config/env.js';
 import type { ModelInfo } from '../protocol/server-events.js';
+import { UnavailableModel } from './unavailable-model.js';
 import { DemoModel } from './demo-model.js';
 import { loadLlmConfig, NO_KEY_PLACEHOLDER, type ModelConfig } from './llm-config.js';
 import { OpenAICompatibleModel } from './openai-model.js';
-import type { ChatModel, ModelEvent } from './types.js';
+import type { ChatModel } from './types.js';
 
 /**
  * The configured models and whether each can be used right now.
@@ -249,30 +250,6 @@ function buildModel(config: ModelConfig, settings: ModelRuntimeSettings): Regist
     maxToolArgsChars: settings.maxToolArgsChars,
   });
   return config.apiKey ? { model, secret: config.apiKey } : { model };
-}
-
-/** Stands in for a model that is listed but cannot be used (key missing, calls disabled): every call says why. */
-class UnavailableModel implements ChatModel {
-  readonly name: string;
-  readonly label: string;
-  readonly provider: string;
-  readonly demo = false;
-  private readonly reason: string;
-
-  constructor(config: ModelConfig, reason: string) {
-    this.name = config.name;
-    this.label = config.label;
-    this.provider = config.provider;
-    this.reason = reason;
-  }
-
-  async *stream(): AsyncGenerator<ModelEvent, void, undefined> {
-    throw new AppError('MODEL_UNAVAILABLE', `${this.label} is not available: ${this.reason}.`);
-  }
-
-  async ping(): Promise<void> {
-    throw new AppError('MODEL_UNAVAILABLE', `${this.label} is not available: ${this.reason}.`);
-  }
 }
 
 /** The settings models need, from the parsed environment. */

@@ -5,7 +5,7 @@ import { answerChunks } from '../support/chunks.js';
 import { scriptFromChunks } from '../support/fake-upstream.js';
 import { nginxAvailable, startNginx, type NginxProxy } from '../support/nginx.js';
 import { connect } from '../support/ws-client.js';
-import { lastAnswer, lastAnswerText, newUserContext, sendMessage, startChatServer, startForwarder, waitForAnswerEnd, waitForReady, type ChatServer } from './chat-server.js';
+import { lastAnswer, lastAnswerText, sendMessage, startChatServer, startForwarder, waitForAnswerEnd, waitForReady, type ChatServer } from './chat-server.js';
 
 /**
  * A network that blocks WebSockets: the shipped nginx configuration, changed only to answer every

@@ -27,8 +27,10 @@ describe('transcripts and export', () => {
     await client.next('error');
     client.send({ type: 'new-chat' });
     await client.next('ready');
-    await new Promise((r) => setTimeout(r, 100));
-    const raw = readFileSync(join(g.logsDir, `${ready.session.id}.jsonl`), 'utf8');
+    // The old chat ends (and its transcript is closed) after new-chat answers: wait for that line.
+    const transcript = join(g.logsDir, `${ready.session.id}.jsonl`);
+    await expect.poll(() => readFileSync(transcript, 'utf8'), { timeout: 10_000 }).toContain('"session-end"');
+    const raw = readFileSync(transcript, 'utf8');
     expect(raw).not.toContain(UPSTREAM_KEY);
     expect(raw).not.toContain('proxy-secret-value-99');
     expect(raw.endsWith('\n')).toBe(true);
@@ -173,7 +175,7 @@ describe('backpressure and idle clients', () => {
 describe('graceful shutdown', () => {
   it('tells clients, lets the running answer finish, closes with 1001 and ends every session', async () => {
     const g = await startGalaxy({ env: { SHUTDOWN_GRACE_MS: '5000' } });
-    const { client, ready } = await g.open({ email: 'bye@example.com' });
+    const { client } = await g.open({ email: 'bye@example.com' });
     g.upstream.enqueue({ steps: answerChunks('finishing up nicely').map((chunk) => ({ chunk, delayMs: 50 })) });
     client.send({ type: 'send', text: 'long one' });
     const start = await client.next('message-start');
