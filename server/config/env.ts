@@ -191,6 +191,8 @@ export const envSchema = z.object({
   DATABASE_URL: text('sqlite:data/galaxy.db').refine((v) => /^sqlite:(\/\/)?./.test(v), {
     message: 'must be sqlite:<path> or sqlite::memory: (PostgreSQL is not supported yet)',
   }),
+  // SQLite on a worker thread, so its synchronous statements never block the chat's event loop.
+  STORE_WORKER: bool(true),
   HISTORY_RETENTION_DAYS: int(0, 0, 36_500),
   HISTORY_ENABLED: bool(true),
   HISTORY_PARTIAL_SAVE_MS: int(2000, 100, 60_000),

@@ -125,7 +125,7 @@ describe('SQLite store specifics', () => {
     expect(sqliteFilename('sqlite:///var/lib/galaxy.db')).toBe('/var/lib/galaxy.db');
     expect(sqliteFilename('sqlite::memory:')).toBe(':memory:');
     expect(() => sqliteFilename('postgres://x')).toThrow(AppError);
-    const store = await openStore({ DATABASE_URL: 'sqlite::memory:' }, pino({ level: 'silent' }));
+    const store = await openStore({ DATABASE_URL: 'sqlite::memory:', STORE_WORKER: false }, pino({ level: 'silent' }));
     expect(await store.usageAll('2026-01')).toEqual([]);
     await store.close();
   });
