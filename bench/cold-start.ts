@@ -113,6 +113,9 @@ async function main(): Promise<void> {
       },
     },
   ];
+  // The same with the store on the main thread: what starting the store's worker thread costs the boot.
+  const production = subjects[2]!;
+  subjects.push({ name: 'Galaxy, STORE_WORKER=false', args: production.args, env: { ...production.env, STORE_WORKER: 'false' } });
   const times = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
   try {
     // The first start of each warms the page cache (and builds the sample data once); not counted.

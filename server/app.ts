@@ -21,6 +21,7 @@ import { StoreSink } from './chat/store-sink.js';
 import { AppError } from './errors.js';
 import { TranscriptWriter, transcriptPath } from './transcripts/transcript-writer.js';
 import { shutdown } from './shutdown.js';
+import type { Store } from './store/store.js';
 import { openStore } from './store/open-store.js';
 import { startRetention, systemClock } from './store/retention.js';
 import { DiskMonitor } from './housekeeping/disk-space.js';
@@ -66,12 +67,22 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const env = parseEnv(options.env);
   const log = options.logger ?? createLogger(env.LOG_LEVEL);
   const uwsNative = uwsIsNative();
-  const openedStore = await openStore(env, log);
+  // The store (its worker thread) opens while the configuration loads: they do not wait on each other
+  // until the SQL membership option reads through the store.
+  const opening = openStore(env, log);
+  opening.catch(() => undefined); // observed below; this only keeps an early failure from being "unhandled"
   let domain: Domain;
   try {
-    domain = await loadDomain(env, options.env, log, openedStore, options.policy);
+    domain = await loadDomain(env, options.env, log, { queryMemberships: async (sql) => (await opening).queryMemberships(sql) }, options.policy);
   } catch (err) {
-    await openedStore.close();
+    await opening.then((store) => store.close(), () => undefined);
+    throw err;
+  }
+  let openedStore: Store;
+  try {
+    openedStore = await opening;
+  } catch (err) {
+    await domain.tools.stop();
     throw err;
   }
   // The redactor learns every configured secret: model keys, MCP headers, each tenant's credentials.

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { startServer } from '../../server/app.js';
@@ -29,13 +30,22 @@ async function start(mode: Mode): Promise<{ port: number; close: () => Promise<v
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
 
+/** The main thread's own CPU time (its tid is the pid): worker threads' work is not in it. */
+function loopThreadCpuMs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return 0;
+  }
+}
+
 function usage(): object {
   // V8 resizes its young generation by whole semi-spaces (MiBs at a time) as allocation rates
   // change; idle-memory.ts subtracts it from RSS so those jumps do not pass for per-socket memory.
   const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
   const loopMaxMs = loop.max / 1e6;
   loop.reset();
-  return { type: 'usage', cpu: process.cpuUsage(), memory: process.memoryUsage(), youngBytes: young?.physical_space_size ?? 0, loopMaxMs };
+  return { type: 'usage', cpu: process.cpuUsage(), memory: process.memoryUsage(), youngBytes: young?.physical_space_size ?? 0, loopMaxMs, loopThreadCpuMs: loopThreadCpuMs() };
 }
 
 const mode = process.argv[2] as Mode;

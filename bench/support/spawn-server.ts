@@ -43,6 +43,8 @@ export interface Usage {
   youngBytes: number;
   /** The event loop's longest block since the previous usage reading (1 ms resolution). */
   loopMaxMs: number;
+  /** CPU time of the main (event-loop) thread alone, from Linux schedstat; 0 when unknown. */
+  loopThreadCpuMs: number;
 }
 
 export interface ServerChild {

@@ -194,6 +194,8 @@ export const envSchema = z.object({
   // PostgreSQL only: connections per instance (instances × this must fit the server's max_connections).
   DATABASE_POOL_MAX: int(10, 1, 1000),
   DATABASE_CONNECT_TIMEOUT_MS: int(5000, 100, 600_000),
+  // SQLite on a worker thread, so its synchronous statements never block the chat's event loop.
+  STORE_WORKER: bool(true),
   HISTORY_RETENTION_DAYS: int(0, 0, 36_500),
   HISTORY_ENABLED: bool(true),
   HISTORY_PARTIAL_SAVE_MS: int(2000, 100, 60_000),

@@ -4,18 +4,21 @@ import { describeUrl, isPostgresUrl } from './postgres/connection.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { sqliteFilename } from './sqlite-connection.js';
 import { SqliteStore } from './sqlite-store.js';
+import { SqliteWorkerStore } from './sqlite-worker-store.js';
 import type { Store } from './store.js';
 
 // Used when a caller (a script, a test) passes only DATABASE_URL; the server passes its parsed env.
 const DEFAULT_POOL_MAX = 10;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
-export type StoreSettings = Pick<Readonly<Env>, 'DATABASE_URL'> & Partial<Pick<Readonly<Env>, 'DATABASE_POOL_MAX' | 'DATABASE_CONNECT_TIMEOUT_MS'>>;
+export type StoreSettings = Pick<Readonly<Env>, 'DATABASE_URL'> &
+  Partial<Pick<Readonly<Env>, 'DATABASE_POOL_MAX' | 'DATABASE_CONNECT_TIMEOUT_MS' | 'STORE_WORKER'>>;
 
 /**
  * Opens the store DATABASE_URL names: postgres:// or postgresql:// for PostgreSQL, sqlite: for
- * SQLite. Failing here stops the boot with a clear STORE_UNAVAILABLE rather than surfacing on the
- * first chat.
+ * SQLite (on its own thread unless STORE_WORKER=false, so its synchronous statements never block the
+ * chat's event loop). Failing here stops the boot with a clear STORE_UNAVAILABLE rather than
+ * surfacing on the first chat.
  */
 export async function openStore(env: StoreSettings, log: Logger): Promise<Store> {
   if (isPostgresUrl(env.DATABASE_URL)) {
@@ -28,7 +31,11 @@ export async function openStore(env: StoreSettings, log: Logger): Promise<Store>
     return store;
   }
   const filename = sqliteFilename(env.DATABASE_URL);
-  const store = SqliteStore.open(filename);
-  log.info({ database: filename === ':memory:' ? 'sqlite (in memory)' : `sqlite ${filename}` }, 'store opened');
+  const onWorker = env.STORE_WORKER ?? true;
+  const store = onWorker
+    ? await SqliteWorkerStore.open(filename, { onCrash: (err) => log.error({ err }, 'store worker stopped; chat history is unavailable until a restart') })
+    : SqliteStore.open(filename);
+  const database = filename === ':memory:' ? 'sqlite (in memory)' : `sqlite ${filename}`;
+  log.info({ database, thread: onWorker ? 'worker' : 'main' }, 'store opened');
   return store;
 }

@@ -24,7 +24,9 @@ const USAGE_GROUP = 'GROUP BY user, tenant, model, month ORDER BY user, tenant, 
 
 /**
  * The Store on better-sqlite3. Calls are synchronous underneath, so every write is one short
- * transaction per batch (never per token); bench/store-writes.ts measures the longest block.
+ * transaction per batch (never per token); bench/store-writes.ts measures the longest block. The
+ * server runs it inside a worker thread (SqliteWorkerStore) so that block is not the chat's;
+ * scripts and tests use it directly.
  */
 export class SqliteStore implements Store {
   private constructor(private readonly db: SqliteDb) {}

@@ -112,6 +112,20 @@ describe('SQLite store specifics', () => {
     await store.close();
   });
 
+  it('ranks by term frequency and length like bm25: the older chat that is about the word beats a newer passing mention', async () => {
+    const store = SqliteStore.open(freshFile());
+    const base = { owner: 'alice@example.com', tenant: 't', model: 'demo', tools: [], dataSources: [], locked: false };
+    const filler = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ');
+    await store.createConversation({ ...base, id: 'about', title: 'first', createdAt: '2025-01-01T00:00:00.000Z' });
+    await store.appendMessages('about', [{ id: 'a1', conversationId: 'about', role: 'assistant', text: 'wombat burrows: a wombat digs, the wombat sleeps', createdAt: '2025-01-01T00:00:01.000Z' }]);
+    await store.createConversation({ ...base, id: 'passing', title: 'second', createdAt: '2025-02-01T00:00:00.000Z' });
+    await store.appendMessages('passing', [{ id: 'p1', conversationId: 'passing', role: 'assistant', text: `${filler} wombat ${filler}`, createdAt: '2025-02-01T00:00:01.000Z' }]);
+    const hits = await store.searchConversations('alice@example.com', 'wombat', { limit: 10 });
+    expect(hits.map((h) => h.conversation.id)).toEqual(['about', 'passing']);
+    expect(hits[0]!.rank).toBeGreaterThan(hits[1]!.rank);
+    await store.close();
+  });
+
   it('cuts a snippet of about 12 words around the first matching word, accents and case folded', () => {
     const words = Array.from({ length: 30 }, (_, i) => `w${i}`);
     words[15] = 'Café,';
@@ -125,7 +139,7 @@ describe('SQLite store specifics', () => {
     expect(sqliteFilename('sqlite:///var/lib/galaxy.db')).toBe('/var/lib/galaxy.db');
     expect(sqliteFilename('sqlite::memory:')).toBe(':memory:');
     expect(() => sqliteFilename('postgres://x')).toThrow(AppError);
-    const store = await openStore({ DATABASE_URL: 'sqlite::memory:' }, pino({ level: 'silent' }));
+    const store = await openStore({ DATABASE_URL: 'sqlite::memory:', STORE_WORKER: false }, pino({ level: 'silent' }));
     expect(await store.usageAll('2026-01')).toEqual([]);
     await store.close();
   });
