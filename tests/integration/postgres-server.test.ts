@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PostgresStore } from '../../server/store/postgres/postgres-store.js';
+import pg from 'pg';
 import { answerChunks } from '../support/chunks.js';
 import { startGalaxy, type Galaxy } from '../support/galaxy.js';
 import { describeWithPostgres, startPostgres, type TestPostgres } from '../support/postgres.js';
@@ -28,13 +28,18 @@ describeWithPostgres('Galaxy on PostgreSQL', () => {
 
   it('lists a chat sent over the WebSocket in GET /api/conversations, searchable, and still there after a restart', async () => {
     const a = await galaxy();
-    expect(a.server.ctx.store).toBeInstanceOf(PostgresStore);
     const { client, ready } = await a.open();
     const id = ready.session.id as string;
     a.upstream.enqueue({ steps: answerChunks('Narwhals keep their tusks all winter.', { promptTokens: 9 }).map((chunk) => ({ chunk })) });
     client.send({ type: 'send', text: 'Tell me about narwhals' });
     await client.next('message-end');
     client.close();
+
+    // The rows are in PostgreSQL itself (the server's store is wrapped for metrics, so ask the database).
+    const direct = new pg.Client({ connectionString: database.url });
+    await direct.connect();
+    expect((await direct.query('SELECT id FROM conversations')).rows).toEqual([{ id }]);
+    await direct.end();
 
     const list = await json(a, '/api/conversations');
     expect(list.status).toBe(200);
