@@ -14,6 +14,8 @@ export interface ModelInfo {
   demo: boolean;
   available: boolean;
   reason?: string;
+  /** The model accepts images (`vision: true` in llms.yml); others refuse image attachments. */
+  vision?: boolean;
 }
 
 export interface ToolInfo {
