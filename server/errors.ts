@@ -85,6 +85,7 @@ export function toAppError(err: unknown, fallback: ErrorCode = 'INTERNAL'): AppE
 
 export const HTTP_STATUS_TEXT: Record<number, string> = {
   200: '200 OK',
+  201: '201 Created',
   204: '204 No Content',
   304: '304 Not Modified',
   400: '400 Bad Request',

@@ -8,6 +8,7 @@ import { titleFromMessage } from '../store/title.js';
 import type { ChatDeps } from './chat-deps.js';
 import type { ConnectionState } from './connection-state.js';
 import { createSession, handleHello, join, openChat } from './hello.js';
+import { messageFiles } from './message-files.js';
 import { buildSystemPrompt } from './system-context.js';
 import { selectTenant, turnBudget } from './tenant-actions.js';
 import { TurnEnded } from './turn-end.js';
@@ -65,7 +66,7 @@ export class ChatService {
       case 'select-tenant':
         return selectTenant(this.ctx, state, session, msg.tenant);
       case 'send':
-        return this.send(session, msg.text, msg.clientId);
+        return this.send(session, msg.text, msg.clientId, msg.attachments ?? []);
       case 'open-chat':
         return openChat(this.ctx, state, session, msg.conversationId);
       case 'stop':
@@ -107,9 +108,10 @@ export class ChatService {
     session.record({ kind: 'selection', tools: session.tools, dataSources: session.dataSources, locked: false });
   }
 
-  private async send(session: Session, text: string, clientId?: string): Promise<void> {
+  private async send(session: Session, text: string, clientId?: string, attachmentIds: readonly string[] = []): Promise<void> {
     const { env } = this.ctx;
     if (this.ctx.shuttingDown) throw new AppError('SHUTTING_DOWN');
+    if (text.trim() === '' && attachmentIds.length === 0) throw new AppError('BAD_MESSAGE', 'The message is empty.');
     if (text.length > env.MAX_MESSAGE_CHARS) throw new AppError('BAD_MESSAGE', `The message is longer than ${env.MAX_MESSAGE_CHARS} characters.`);
     if (session.turn) throw new AppError('TURN_IN_PROGRESS');
     if (this.ctx.sessions.runningTurns(session.owner) >= env.MAX_CONCURRENT_TURNS_PER_USER) {
@@ -122,6 +124,7 @@ export class ChatService {
     if (!model || !this.ctx.policy.canUseModel(session.who, session.model) || !this.ctx.models.isAvailable(session.model)) {
       throw new AppError('MODEL_UNAVAILABLE', `${session.model} is not available; choose another model.`);
     }
+    const attached = await messageFiles(this.ctx, session, model, attachmentIds);
     const countTokens = await loadTokenCounter();
     if (session.turn) throw new AppError('TURN_IN_PROGRESS');
     if (!session.locked) {
@@ -130,12 +133,12 @@ export class ChatService {
     }
     const id = newId('u');
     const at = new Date().toISOString();
-    session.record({ kind: 'user-message', id, text, at, ...(clientId ? { clientId } : {}) });
+    session.record({ kind: 'user-message', id, text, at, ...(clientId ? { clientId } : {}), ...(attached.refs.length ? { attachments: attached.refs } : {}) });
     if (!session.title) {
-      session.title = titleFromMessage(text);
+      session.title = titleFromMessage(text || attached.refs[0]!.name);
       session.record({ kind: 'title', title: session.title });
     }
-    session.history.push({ role: 'user', text });
+    session.history.push({ role: 'user', text, ...(attached.files.length ? { files: attached.files } : {}) });
     // Nothing completed is lost: the user's message is durable before the model is called.
     await session.flushRecords();
     if (session.ended || session.turn) return;
