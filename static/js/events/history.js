@@ -46,7 +46,7 @@ function appendEntries(entries, runningMessageId) {
   let turnAnswer = null;
   for (const entry of entries) {
     if (entry.role === 'user') {
-      addUserMessage({ id: entry.id, text: entry.text, at: entry.at });
+      addUserMessage({ id: entry.id, text: entry.text, at: entry.at, attachments: entry.attachments ?? [] });
       turnAnswer = null;
     } else if (entry.role === 'assistant') {
       turnAnswer = addAssistantMessage({ id: entry.id, model: entry.model ?? '', at: entry.at });

@@ -1,3 +1,4 @@
+import { attachmentStore } from '../state/attachments.js';
 import { sessionStore, chatStore } from '../state/stores.js';
 import { showToast } from '../state/toasts.js';
 import { findMessage, resetConversation } from '../state/messages.js';
@@ -41,6 +42,9 @@ export const sessionHandlers = {
     session.tenants = event.tenants ?? [];
     session.tenant = event.session.tenant ?? '';
     session.maxMessageChars = event.limits?.maxMessageChars ?? session.maxMessageChars;
+    attachmentStore().limits = event.limits?.attachments ?? null;
+    // Files uploaded for another chat cannot be sent in this one.
+    if (isNewSession) attachmentStore().pending = [];
     session.connection = 'open';
     session.notice = '';
     // An answer still being generated (e.g. after a reload): keep Stop available until its message-end.
