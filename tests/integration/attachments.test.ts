@@ -19,7 +19,7 @@ async function upload(conversation: string, name: string, body: Buffer | string,
   const res = await fetch(`${g.httpUrl}/api/attachments?conversation=${encodeURIComponent(conversation)}&name=${encodeURIComponent(name)}`, {
     method: 'POST',
     headers: { 'X-EMAIL-USER': 'alice@example.com', 'Content-Type': 'application/octet-stream', ...headers },
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   });
   return { status: res.status, body: (await res.json()) as any };
 }
