@@ -131,3 +131,48 @@ describe('attachments over HTTP and the WebSocket', () => {
     client.close();
   });
 });
+
+describe('attachments after a restart', () => {
+  it('reopens a chat with its files: chips in history, and the model sees the file again; exports name it; deleting the chat deletes it', async () => {
+    const a = await startGalaxy({ fakeModelLines: ['    vision: true'] });
+    let b: Galaxy | undefined;
+    try {
+      const { client, ready } = await a.open();
+      const chat = ready.session.id as string;
+      const send = (conversation: string, name: string, body: Buffer) =>
+        fetch(`${a.httpUrl}/api/attachments?conversation=${conversation}&name=${name}`, { method: 'POST', headers: { 'X-EMAIL-USER': 'alice@example.com' }, body: new Uint8Array(body) }).then((r) => r.json() as Promise<any>);
+      const note = await send(chat, 'plan.md', Buffer.from('Launch on *Tuesday*'));
+      const dot = await send(chat, 'dot.png', PNG);
+      client.send({ type: 'send', text: '', attachments: [note.id, dot.id] });
+      expect((await client.next('title')).title).toBe('plan.md');
+      await client.next('message-end');
+      client.close();
+      await a.stop();
+
+      b = await startGalaxy({ dir: a.dir, fakeModelLines: ['    vision: true'] });
+      const again = await b.open({ hello: { sessionId: chat, lastSeq: 40 } });
+      const history = await again.client.next('history');
+      expect(history.messages[0].attachments.map((f: any) => f.name)).toEqual(['plan.md', 'dot.png']);
+      again.client.send({ type: 'send', text: 'and?' });
+      await again.client.next('message-end');
+      const first = (b.upstream.requests.at(-1)!.body.messages as any[]).find((m) => m.role === 'user');
+      expect(first.content).toEqual([
+        { type: 'text', text: '[Attached file: plan.md]\nLaunch on *Tuesday*\n[End of plan.md]' },
+        { type: 'text', text: '[Attached image: dot.png]' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG.toString('base64')}` } },
+      ]);
+      const md = await b.get(`/api/conversations/${chat}/export.md`);
+      expect(md.text).toContain('*Attached: plan.md \\(19 bytes\\), dot.png \\(70 bytes\\)*');
+      const json = JSON.parse((await b.get(`/api/conversations/${chat}/export.json`)).text);
+      expect(json.messages[0].attachments.map((f: any) => f.name)).toEqual(['plan.md', 'dot.png']);
+      again.client.close();
+
+      const deleted = await fetch(`${b.httpUrl}/api/conversations/${chat}`, { method: 'DELETE', headers: { 'X-EMAIL-USER': 'alice@example.com' } });
+      expect(deleted.status).toBe(204);
+      expect(await b.server.ctx.store.getAttachments(chat, 'alice@example.com')).toEqual([]);
+    } finally {
+      await b?.close();
+      await a.close().catch(() => undefined);
+    }
+  }, 30_000);
+});
