@@ -109,4 +109,24 @@ describe('attaching files', () => {
       { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG.toString('base64')}` } },
     ]);
   });
+
+  it('attaches files dropped onto the composer or pasted into the message box', async () => {
+    await page.evaluate(() => {
+      const files = new DataTransfer();
+      files.items.add(new File(['dropped words'], 'drop.txt', { type: 'text/plain' }));
+      const composer = document.querySelector('form.composer')!;
+      composer.dispatchEvent(new DragEvent('dragover', { dataTransfer: files, bubbles: true, cancelable: true }));
+      composer.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }));
+      const pasted = new DataTransfer();
+      pasted.items.add(new File(['pasted words'], 'paste.txt', { type: 'text/plain' }));
+      document.querySelector('#message-input')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: pasted, bubbles: true, cancelable: true }));
+    });
+    await expect.poll(() => trayLabels()).toEqual(['drop.txt · 13 bytes', 'paste.txt · 12 bytes']);
+    await tray().getByRole('button', { name: 'Remove paste.txt' }).click();
+    await sendMessage(page, 'Dropped');
+    await waitForAnswerEnd(page);
+    const content = lastUserContent() as string;
+    expect(content).toContain('[Attached file: drop.txt]\ndropped words');
+    expect(content).not.toContain('paste.txt');
+  });
 });
