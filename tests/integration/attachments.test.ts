@@ -59,6 +59,10 @@ describe('attachments over HTTP and the WebSocket', () => {
     expect(message.attachments.map((a: any) => a.name)).toEqual(['sales.csv', 'report.pdf']);
     const exported = await g.get(`/api/conversations/${chat}/export.txt`);
     expect(exported.text).toContain('Attached: sales.csv (22 bytes), report.pdf (');
+    // The session transcript's download names them too, and never holds their content.
+    const transcript = await g.get(`/api/sessions/${chat}/export.txt`);
+    expect(transcript.text).toContain('Summarise these\nAttached: sales.csv (22 bytes), report.pdf (');
+    expect(transcript.text).not.toContain('north,42');
     client.close();
   });
 
