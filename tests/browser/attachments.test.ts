@@ -97,14 +97,16 @@ describe('attaching files', () => {
     await sendMessage(page, 'What is this?');
     await expect.poll(() => page.getByText(`${OTHER_MODEL.label} does not accept images, so dot.png cannot be sent`).count()).toBeGreaterThan(0);
     expect(chat.upstream.requests.length).toBe(requestsBefore);
+    // Nothing was sent: the message is not in the chat, and its text and image are back in the composer.
+    await expect.poll(() => trayLabels()).toEqual([`dot.png · ${PNG.length} bytes`]);
+    expect(await page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('What is this?');
+    expect(await page.locator('[data-role="user"]').count()).toBe(0);
 
     await page.getByRole('combobox', { name: 'Model' }).selectOption(FAKE_MODEL.name);
-    await attach([{ name: 'dot.png', mimeType: 'image/png', buffer: PNG }]);
-    await expect.poll(() => trayLabels()).toEqual([`dot.png · ${PNG.length} bytes`]);
-    await sendMessage(page, 'And now?');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
     await waitForAnswerEnd(page);
     expect(lastUserContent()).toEqual([
-      { type: 'text', text: 'And now?' },
+      { type: 'text', text: 'What is this?' },
       { type: 'text', text: '[Attached image: dot.png]' },
       { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG.toString('base64')}` } },
     ]);

@@ -49,6 +49,11 @@ export function composer() {
       }
     },
 
+    /** A refused message's text comes back (state/attachments.js), unless something new was typed. */
+    restoreDraft(event) {
+      if (this.draft.trim() === '') this.draft = event.detail;
+    },
+
     /** "Attach file": the hidden file input does the choosing. */
     chooseFiles() {
       this.$refs.fileInput.click();

@@ -1,4 +1,4 @@
-import { attachmentStore } from '../state/attachments.js';
+import { attachmentStore, takeBackRefusedSend } from '../state/attachments.js';
 import { sessionStore, chatStore } from '../state/stores.js';
 import { showToast } from '../state/toasts.js';
 import { findMessage, resetConversation } from '../state/messages.js';
@@ -109,6 +109,7 @@ export const sessionHandlers = {
     showToast(event.message || 'Something went wrong.', 'error');
     if (event.code === 'SELECTION_LOCKED') sessionStore().locked = true;
     if (event.code === 'BUDGET_EXCEEDED') void refreshUsage();
+    takeBackRefusedSend(event.code);
     if (chatStore().busy) applyErrorToTurn(event);
   },
 

@@ -1,6 +1,6 @@
 import { Alpine } from '/static/vendor.js';
 import { uploadAttachment } from '../net/attachments.js';
-import { sessionStore } from './stores.js';
+import { chatStore, sessionStore } from './stores.js';
 import { showToast } from './toasts.js';
 
 /**
@@ -71,6 +71,24 @@ export function takeUploaded() {
   const refs = store.pending.filter((file) => file.ref).map((file) => file.ref);
   store.pending = [];
   return refs;
+}
+
+/** Codes with which a send is refused, before it is recorded, because of its files. */
+const FILE_REFUSALS = new Set(['IMAGES_UNSUPPORTED', 'NOT_FOUND', 'BAD_MESSAGE']);
+
+/**
+ * A message refused because of its files (an image for a model without vision, a file gone) was
+ * never sent: its optimistic copy goes, and its files and text return to the composer, so the
+ * person can pick another model or remove a file and press Send again.
+ */
+export function takeBackRefusedSend(code) {
+  if (!FILE_REFUSALS.has(code)) return;
+  const messages = chatStore().messages;
+  const last = messages[messages.length - 1];
+  if (!last || last.role !== 'user' || !last.pending || !last.attachments?.length) return;
+  messages.pop();
+  attachmentStore().pending = last.attachments.map((ref) => ({ key: `f${nextKey++}`, name: ref.name, size: ref.size, uploading: false, ref }));
+  window.dispatchEvent(new CustomEvent('galaxy-restore-draft', { detail: last.text }));
 }
 
 export const uploadsRunning = () => attachmentStore().pending.some((file) => file.uploading);
