@@ -18,11 +18,27 @@ export interface PdfLimits {
   timeoutMs: number;
 }
 
+/** Workers reading at once; more uploads wait their turn, so a burst of PDFs cannot take every core and GBs of heap. */
+export const MAX_CONCURRENT_PDF_WORKERS = 2;
+let running = 0;
+const waiting: Array<() => void> = [];
+
 /**
  * Extracts a PDF's text in a worker thread with a heap limit and a wall-clock limit, so a large or
  * malicious document can cost a worker, never the server. Only the first `maxPages` pages are read.
  */
-export function extractPdfText(bytes: Buffer, name: string, limits: PdfLimits): Promise<PdfText> {
+export async function extractPdfText(bytes: Buffer, name: string, limits: PdfLimits): Promise<PdfText> {
+  if (running >= MAX_CONCURRENT_PDF_WORKERS) await new Promise<void>((resolve) => waiting.push(resolve));
+  running += 1;
+  try {
+    return await readInWorker(bytes, name, limits);
+  } finally {
+    running -= 1;
+    waiting.shift()?.();
+  }
+}
+
+function readInWorker(bytes: Buffer, name: string, limits: PdfLimits): Promise<PdfText> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_PATH, {
       workerData: { bytes, maxPages: limits.maxPages },

@@ -28,4 +28,10 @@ describe('PDF text extraction in a worker thread', () => {
       message: 'Reading slow.pdf took longer than 1 ms (ATTACHMENT_PDF_TIMEOUT_MS).',
     });
   });
+
+  it('reads more PDFs at once than there are workers: the rest wait their turn and each gets its own text', async () => {
+    const texts = Array.from({ length: 5 }, (_, i) => `document number ${i}`);
+    const results = await Promise.all(texts.map((t, i) => extractPdfText(tinyPdf([t]), `d${i}.pdf`, limits)));
+    expect(results.map((r) => r.pages[0])).toEqual(texts);
+  });
 });
