@@ -132,6 +132,12 @@ describe('attachments over HTTP and the WebSocket', () => {
     client.send({ type: 'send', text: 'three files', attachments: ids });
     const tooMany = await client.next('error');
     expect(tooMany).toMatchObject({ code: 'BAD_MESSAGE', message: 'A message may carry at most 2 files (ATTACHMENT_MAX_FILES); this one has 3.' });
+    // Text may be empty only when files come with it.
+    client.send({ type: 'send', text: '  ' });
+    expect(await client.next('error')).toMatchObject({ code: 'BAD_MESSAGE', message: 'The message is empty.' });
+    const unnamed = await fetch(`${g.httpUrl}/api/attachments?conversation=${chat}&name=%2F`, { method: 'POST', headers: { 'X-EMAIL-USER': 'dave@example.com' }, body: 'x' });
+    expect(await unnamed.json()).toEqual({ error: { code: 'BAD_REQUEST', message: 'name: the file needs a name.' } });
+    expect(client.all('user-message')).toEqual([]);
     client.close();
   });
 });
