@@ -124,6 +124,8 @@ describe('attachments over HTTP and the WebSocket', () => {
     expect(binary.status).toBe(415);
     expect(binary.body.error.code).toBe('UNSUPPORTED_FILE');
     expect(binary.body.error.message).toMatch(/^notes\.txt cannot be attached: it is not text, a PDF or an image/);
+    const anonymous = await fetch(`${g.httpUrl}/api/attachments?conversation=${chat}&name=a.txt`, { method: 'POST', body: 'hi' });
+    expect(anonymous.status).toBe(401);
     const crossSite = await upload(chat, 'a.txt', 'hi', { Origin: 'https://evil.example' });
     expect(crossSite.status).toBe(403);
     expect(crossSite.body.error.code).toBe('BAD_ORIGIN');
