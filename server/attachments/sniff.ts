@@ -37,6 +37,7 @@ export function sniffType(bytes: Buffer, name: string): SniffedType | undefined 
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const BINARY_CONTROL = /[\x00-\x08\x0b\x0e-\x1f]/;
 
 function isText(bytes: Buffer): boolean {
   try {
@@ -44,9 +45,9 @@ function isText(bytes: Buffer): boolean {
   } catch {
     return false;
   }
-  // Tab, LF, FF and CR are text; the other C0 controls (NUL above all) mean a binary format.
-  for (const byte of bytes) if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0c && byte !== 0x0d) return false;
-  return true;
+  // Tab, LF, FF and CR are text; the other C0 controls (NUL above all) mean a binary format. One regex
+  // over a latin1 view (a byte per character) is far cheaper than a JS loop over megabytes.
+  return !BINARY_CONTROL.test(bytes.toString('latin1'));
 }
 
 /** Decodes a file already known to be text, without a byte-order mark. */

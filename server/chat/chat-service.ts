@@ -135,7 +135,8 @@ export class ChatService {
     const at = new Date().toISOString();
     session.record({ kind: 'user-message', id, text, at, ...(clientId ? { clientId } : {}), ...(attached.refs.length ? { attachments: attached.refs } : {}) });
     if (!session.title) {
-      session.title = titleFromMessage(text || attached.refs[0]!.name);
+      // A message of files alone is titled by its first file.
+      session.title = titleFromMessage(text.trim() || attached.refs[0]!.name);
       session.record({ kind: 'title', title: session.title });
     }
     session.history.push({ role: 'user', text, ...(attached.files.length ? { files: attached.files } : {}) });
