@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { Page, WebSocketRoute } from 'playwright-core';
+import { loadVendor } from '../server/routers/static-assets.js';
 
 /**
  * Serves the chat page to a Playwright page without the real server: static files from static/,
- * a vendor module equivalent to the server's, the production headers, and a scripted WebSocket the
+ * the server's own vendor module and libraries, the production headers, and a scripted WebSocket the
  * caller drives. Used by the render benchmark, which must measure the page alone, not the relay.
  */
 
@@ -18,13 +19,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
 };
 
-const VENDOR_MODULE = `
-import Alpine from '/node_modules/@alpinejs/csp/dist/module.esm.js';
-import DOMPurify from '/node_modules/dompurify/dist/purify.es.mjs';
-export { marked } from '/node_modules/marked/lib/marked.esm.js';
-export const CHART_JS_URL = '/node_modules/chart.js/dist/chart.umd.min.js';
-export { Alpine, DOMPurify };
-`;
+const VENDOR = loadVendor();
 
 const HEADERS = {
   'content-security-policy':
@@ -48,8 +43,14 @@ export interface FakeSocket {
   received: Array<Record<string, unknown>>;
 }
 
+export interface HarnessOptions {
+  appName?: string;
+  /** Page paths answered with another file of the repository (e.g. a baseline renderer). */
+  replacements?: Record<string, string>;
+}
+
 /** Routes the page's HTTP and WebSocket traffic; call before `page.goto(HARNESS_ORIGIN + '/')`. */
-export async function serveChatPage(page: Page, appName = 'Galaxy Bench'): Promise<FakeSocket> {
+export async function serveChatPage(page: Page, { appName = 'Galaxy Bench', replacements = {} }: HarnessOptions = {}): Promise<FakeSocket> {
   await page.route(`${HARNESS_ORIGIN}/**`, async (route) => {
     const url = new URL(route.request().url());
     let body: Buffer | string | null = null;
@@ -57,8 +58,12 @@ export async function serveChatPage(page: Page, appName = 'Galaxy Bench'): Promi
       const html = await fileBody('static/index.html');
       body = html?.toString('utf8').replaceAll('__APP_NAME__', appName) ?? null;
     } else if (url.pathname === '/static/vendor.js') {
-      body = VENDOR_MODULE;
-    } else if (url.pathname.startsWith('/static/') || url.pathname.startsWith('/node_modules/')) {
+      body = VENDOR.module.body;
+    } else if (VENDOR.files.has(url.pathname)) {
+      body = VENDOR.files.get(url.pathname)!.body;
+    } else if (replacements[url.pathname]) {
+      body = await fileBody(replacements[url.pathname]!);
+    } else if (url.pathname.startsWith('/static/')) {
       body = await fileBody(decodeURIComponent(url.pathname));
     }
     if (body === null) return route.fulfill({ status: 404, body: 'not found' });

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import type { CDPSession, Page } from 'playwright-core';
+import type { Browser, CDPSession, Page } from 'playwright-core';
 import { launchBrowser } from '../tests/support/browser.js';
 import { HARNESS_ORIGIN, readyEvent, serveChatPage, type FakeSocket } from './page-harness.js';
 
@@ -11,9 +11,16 @@ import { HARNESS_ORIGIN, readyEvent, serveChatPage, type FakeSocket } from './pa
  * DELTA_INTERVAL_MS carrying TOKENS_PER_DELTA tokens (a fast model). Main-thread time comes from
  * the DevTools Performance domain (TaskDuration: all script, style, layout and paint work), read
  * before the first delta and after the answer's final render; the same frames sent as an event type
- * the page ignores give the test socket's own cost, which is taken out. Budget (design §10): the
- * cost per token stays flat from 100 to 5,000 tokens. Headless Chromium paints in software here, so
- * absolute figures are pessimistic; the ratio is the point.
+ * the page ignores give the test socket's own cost, which is taken out.
+ *
+ * Two figures per answer: the main-thread cost per token over the whole answer (from before its
+ * first delta to after its final render, so it includes drawing the answer's part and its end), and
+ * the same while text is streaming (first delta drawn → last delta sent), which is what a long
+ * answer costs frame after frame. Frames longer than 50 ms come from Long Animation Frame entries.
+ * Each size runs twice with the page's incremental renderer and once with the old full re-render
+ * (bench/support/full-rerender-stream.js, served in its place) as the baseline in the same run.
+ * Budget (issue 12): under 0.2 ms per token at 100 and 5,000 tokens, no frame over 50 ms.
+ * Headless Chromium paints in software here, so absolute figures are pessimistic.
  *
  *   npx tsx bench/page-render.ts
  */
@@ -21,7 +28,12 @@ import { HARNESS_ORIGIN, readyEvent, serveChatPage, type FakeSocket } from './pa
 const DELTA_INTERVAL_MS = 16;
 const TOKENS_PER_DELTA = 8;
 const SIZES = [100, 5_000];
-const RUNS = 2;
+const RUNS = { incremental: 2, 'full re-render': 1 } as const;
+type Renderer = keyof typeof RUNS;
+const RENDERER_FILES: Record<Renderer, Record<string, string>> = {
+  incremental: {},
+  'full re-render': { '/static/js/markdown/markdown-stream.js': 'bench/support/full-rerender-stream.js' },
+};
 
 /** A realistic answer: prose, lists, code and tables, cycling, cut to `count` whitespace tokens. */
 export function answerTokens(count: number): string[] {
@@ -52,19 +64,28 @@ function sleep(ms: number): Promise<void> {
 
 interface Measurement {
   tokens: number;
-  /** Main-thread time per token with the transport's own cost (the baseline) taken out. */
+  /** Main-thread time per token over the whole answer, the transport's own cost taken out. */
   msPerToken: number;
+  /** The same from the first delta drawn to the last delta sent. */
+  streamingMsPerToken: number;
   totalMs: number;
   baselineMs: number;
   longFrames: number;
+  /** The longest Long Animation Frame (only frames over 50 ms are reported); 0 when none. */
+  longestFrameMs: number;
 }
 
 /** Sends the deltas at the server's cadence; `type` 'ignored' measures the transport alone. */
-async function stream(socket: FakeSocket, tokens: string[], id: string, type: 'delta' | 'ignored'): Promise<void> {
+async function stream(socket: FakeSocket, tokens: string[], id: string, type: 'delta' | 'ignored', afterFirst?: () => Promise<void>): Promise<void> {
   for (let index = 0; index < tokens.length; index += TOKENS_PER_DELTA) {
     socket.send({ type, id, text: tokens.slice(index, index + TOKENS_PER_DELTA).join('') });
     await sleep(DELTA_INTERVAL_MS);
+    if (index === 0) await afterFirst?.();
   }
+}
+
+function twoFrames(page: Page): Promise<unknown> {
+  return page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
 }
 
 async function measureAnswer(page: Page, socket: FakeSocket, cdp: CDPSession, tokens: string[], id: string): Promise<Measurement> {
@@ -76,44 +97,69 @@ async function measureAnswer(page: Page, socket: FakeSocket, cdp: CDPSession, to
 
   socket.send({ type: 'message-start', id, model: 'demo', at: new Date().toISOString() });
   await page.evaluate(() => {
-    const state = window as unknown as { __longFrames: number };
-    state.__longFrames = 0;
+    const state = window as unknown as { __longFrames: number[] };
+    state.__longFrames = [];
     new PerformanceObserver((list) => {
-      state.__longFrames += list.getEntries().filter((entry) => entry.duration > 50).length;
+      for (const entry of list.getEntries()) state.__longFrames.push(entry.duration);
     }).observe({ type: 'long-animation-frame' } as PerformanceObserverInit);
   });
   await sleep(100);
   mark = await taskSeconds(cdp);
-  await stream(socket, tokens, id, 'delta');
+  let streamingMark = 0;
+  await stream(socket, tokens, id, 'delta', async () => {
+    // The answer's part exists and its first text is drawn: from here on it is streaming cost.
+    await twoFrames(page);
+    streamingMark = await taskSeconds(cdp);
+  });
+  const streamingMs = ((await taskSeconds(cdp)) - streamingMark) * 1000;
   socket.send({ type: 'message-end', id, finishReason: 'stop', incomplete: false });
   // Two frames after the end: the final render has run.
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  await twoFrames(page);
   await sleep(100);
   const totalMs = ((await taskSeconds(cdp)) - mark) * 1000;
-  const longFrames = await page.evaluate(() => (window as unknown as { __longFrames: number }).__longFrames);
-  return { tokens: tokens.length, msPerToken: (totalMs - baselineMs) / tokens.length, totalMs, baselineMs, longFrames };
+  const frames = await page.evaluate(() => (window as unknown as { __longFrames: number[] }).__longFrames);
+  const streamedTokens = Math.max(1, tokens.length - TOKENS_PER_DELTA);
+  const transportPerToken = baselineMs / tokens.length;
+  return {
+    tokens: tokens.length,
+    msPerToken: (totalMs - baselineMs) / tokens.length,
+    streamingMsPerToken: streamingMs / streamedTokens - transportPerToken,
+    totalMs,
+    baselineMs,
+    longFrames: frames.filter((duration) => duration > 50).length,
+    longestFrameMs: Math.max(0, ...frames),
+  };
 }
 
-export async function runPageRenderBench(): Promise<Record<number, Measurement>> {
-  const browser = await launchBrowser();
-  const results: Record<number, Measurement> = {};
+async function measureOnce(browser: Browser, renderer: Renderer, size: number, run: number): Promise<Measurement> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   try {
-    for (const size of SIZES) {
-      const runs: Measurement[] = [];
-      for (let run = 0; run < RUNS; run++) {
-        const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-        const socket = await serveChatPage(page);
-        await page.goto(`${HARNESS_ORIGIN}/`);
-        await socket.connected;
-        socket.send(readyEvent());
-        await page.getByRole('combobox', { name: 'Model' }).waitFor();
-        const cdp = await page.context().newCDPSession(page);
-        await cdp.send('Performance.enable');
-        runs.push(await measureAnswer(page, socket, cdp, answerTokens(size), `m${size}_${run}`));
-        await page.close();
+    const socket = await serveChatPage(page, { replacements: RENDERER_FILES[renderer] });
+    await page.goto(`${HARNESS_ORIGIN}/`);
+    await socket.connected;
+    socket.send(readyEvent());
+    await page.getByRole('combobox', { name: 'Model' }).waitFor();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    return await measureAnswer(page, socket, cdp, answerTokens(size), `m${size}_${run}`);
+  } finally {
+    await page.close();
+  }
+}
+
+export type PageRenderResults = Record<Renderer, Record<number, Measurement>>;
+
+export async function runPageRenderBench(): Promise<PageRenderResults> {
+  const browser = await launchBrowser();
+  const results = { incremental: {}, 'full re-render': {} } as PageRenderResults;
+  try {
+    for (const renderer of Object.keys(RUNS) as Renderer[]) {
+      for (const size of SIZES) {
+        const runs: Measurement[] = [];
+        for (let run = 0; run < RUNS[renderer]; run++) runs.push(await measureOnce(browser, renderer, size, run));
+        // The cheaper run: the other one paid for some unrelated hiccup (GC, a busy core).
+        results[renderer][size] = runs.reduce((best, next) => (next.msPerToken < best.msPerToken ? next : best));
       }
-      // The cheaper run: the other one paid for some unrelated hiccup (GC, a busy core).
-      results[size] = runs.reduce((best, next) => (next.msPerToken < best.msPerToken ? next : best));
     }
   } finally {
     await browser.close();
@@ -121,18 +167,28 @@ export async function runPageRenderBench(): Promise<Record<number, Measurement>>
   return results;
 }
 
+function describe(measurement: Measurement): string {
+  const { msPerToken, streamingMsPerToken, totalMs, baselineMs, longFrames, longestFrameMs } = measurement;
+  const longest = longFrames > 0 ? `${longFrames} over 50 ms, longest ${longestFrameMs.toFixed(0)} ms` : 'none over 50 ms';
+  return (
+    `${(msPerToken * 1000).toFixed(1).padStart(7)} µs/token whole answer, ${(streamingMsPerToken * 1000).toFixed(1).padStart(7)} µs/token streaming` +
+    `  (main thread ${totalMs.toFixed(0)} ms, test socket ${baselineMs.toFixed(0)} ms; frames: ${longest})`
+  );
+}
+
 async function main(): Promise<void> {
   const results = await runPageRenderBench();
   console.log(`page render cost per streamed token (${TOKENS_PER_DELTA} tokens per delta every ${DELTA_INTERVAL_MS} ms)`);
-  for (const size of SIZES) {
-    const { msPerToken, totalMs, baselineMs, longFrames } = results[size]!;
-    console.log(
-      `  ${String(size).padStart(5)} tokens: ${(msPerToken * 1000).toFixed(1).padStart(7)} µs/token` +
-        `  (main thread ${totalMs.toFixed(0)} ms, of which the test socket ${baselineMs.toFixed(0)} ms; ${longFrames} frames over 50 ms)`,
-    );
+  for (const renderer of Object.keys(RUNS) as Renderer[]) {
+    console.log(`  ${renderer}:`);
+    for (const size of SIZES) console.log(`    ${String(size).padStart(5)} tokens: ${describe(results[renderer][size]!)}`);
   }
-  const ratio = results[SIZES[1]!]!.msPerToken / results[SIZES[0]!]!.msPerToken;
-  console.log(`  ratio ${SIZES[1]} / ${SIZES[0]}: ${ratio.toFixed(2)} (flat ≈ 1; budget: stays roughly flat)`);
+  for (const size of SIZES) {
+    const ratio = results['full re-render'][size]!.msPerToken / results.incremental[size]!.msPerToken;
+    console.log(`  ${size} tokens: full re-render costs ${ratio.toFixed(1)}× the incremental renderer per token`);
+  }
+  const flat = results.incremental[SIZES[1]!]!.msPerToken / results.incremental[SIZES[0]!]!.msPerToken;
+  console.log(`  incremental ${SIZES[1]} / ${SIZES[0]} tokens: ${flat.toFixed(2)} (flat ≈ 1)`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

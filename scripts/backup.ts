@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError, parseEnv } from '../server/config/env.js';
+import { isPostgresUrl } from '../server/store/postgres/connection.js';
 import { sqliteFilename } from '../server/store/sqlite-connection.js';
 
 /**
@@ -14,7 +15,9 @@ import { sqliteFilename } from '../server/store/sqlite-connection.js';
 async function main(): Promise<void> {
   const destination = process.argv[2];
   if (!destination) throw new Error('usage: npm run backup -- <destination file>');
-  const source = sqliteFilename(parseEnv(process.env).DATABASE_URL);
+  const { DATABASE_URL } = parseEnv(process.env);
+  if (isPostgresUrl(DATABASE_URL)) throw new Error('DATABASE_URL is PostgreSQL; back it up with pg_dump (docs/deployment.md, "Running on PostgreSQL").');
+  const source = sqliteFilename(DATABASE_URL);
   if (source === ':memory:') throw new Error('DATABASE_URL is sqlite::memory:; there is nothing on disk to back up.');
   if (!existsSync(source)) throw new Error(`No database at ${source}.`);
   if (resolve(source) === resolve(destination)) throw new Error('The destination is the database itself.');

@@ -7,7 +7,8 @@ import { launchBrowser } from '../tests/support/browser.js';
 
 /**
  * Saves screenshots of the chat page to screenshots/: desktop (1440×900) and phone (390×844), each
- * mid-answer, with a finished answer containing a code block, and with a tool result. The server
+ * mid-answer, with a finished answer containing a highlighted code block, and with a tool result;
+ * on the phone also the Tools sheet. The server
  * runs with the built-in demo model, so no key or network is needed.
  *
  *   npm run screenshots
@@ -64,6 +65,14 @@ async function captureViewport(browser: Browser, baseUrl: string, name: string, 
     await page.goto(`${baseUrl}/`);
     await waitForReady(page);
     await shoot(page, `${name}-empty.png`);
+    // Narrow screens keep the tool and data-source choices in a sheet behind the "Tools" button.
+    const toolsButton = page.getByRole('button', { name: 'Tools', exact: true });
+    if (await toolsButton.isVisible()) {
+      await toolsButton.click();
+      await page.getByRole('dialog', { name: 'Tools and data' }).waitFor();
+      await shoot(page, `${name}-tools-sheet.png`);
+      await page.getByRole('button', { name: 'Done' }).click();
+    }
 
     await send(page, 'Explain how streaming markdown rendering works in a chat page.');
     await page.waitForFunction(() => {

@@ -12,7 +12,10 @@ import { attachmentLimits } from './attachments/attachment-limits.js';
 import { MessageAttachments } from './attachments/message-attachments.js';
 import { registerMcpGateway } from './routers/mcp-gateway-router.js';
 import { registerPageRoutes } from './routers/page-router.js';
-import { SocketCounts, registerWebSocket } from './routers/ws-router.js';
+import { registerConnectionCheck } from './routers/connection-check-router.js';
+import { registerEventStream } from './routers/event-stream-router.js';
+import { registerWebSocket } from './routers/ws-router.js';
+import { ChatTransport } from './transport/chat-transport.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { loadDomain, type Domain } from './domain.js';
 import { TranscriptSink } from './chat/record-sinks.js';
@@ -29,8 +32,13 @@ import { PROVIDERS } from './llm/llm-config.js';
 import { meteredModel } from './metrics/metered.js';
 import { TenantBudgets } from './tenants/tenant-budgets.js';
 import { registerUsageRoutes } from './routers/usage-router.js';
+import { openPresence } from './scale/open-presence.js';
+import { takeOver } from './chat/hello.js';
 import { PrometheusMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute, startMetricsListener } from './metrics/metrics-router.js';
+import { MetricsSink } from './metrics/metrics-sink.js';
+import { timedStore } from './metrics/timed-store.js';
+import { budgetReadings } from './metrics/budget-readings.js';
 
 export interface StartOptions {
   /** The environment to read settings from (main.ts passes process.env; tests pass their own). */
@@ -61,12 +69,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const env = parseEnv(options.env);
   const log = options.logger ?? createLogger(env.LOG_LEVEL);
   const uwsNative = uwsIsNative();
-  const store = await openStore(env, log);
+  const openedStore = await openStore(env, log);
   let domain: Domain;
   try {
-    domain = await loadDomain(env, options.env, log, store, options.policy);
+    domain = await loadDomain(env, options.env, log, openedStore, options.policy);
   } catch (err) {
-    await store.close();
+    await openedStore.close();
     throw err;
   }
   // The redactor learns every configured secret: model keys, MCP headers, each tenant's credentials.
@@ -79,11 +87,30 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     session?.emit({ type: 'error', code: appErr.code, message: appErr.message });
   };
   let liveSessions = () => 0;
-  const metrics = new PrometheusMetrics({ toolNames: domain.tools.names, providers: PROVIDERS, liveSessions: () => liveSessions() });
+  const metrics = new PrometheusMetrics({
+    toolNames: domain.tools.names,
+    isTool: (name) => domain.tools.names.includes(name),
+    providers: PROVIDERS,
+    models: domain.models.list().map((m) => m.name),
+    tenants: domain.tenants.list().map((t) => t.id),
+    liveSessions: () => liveSessions(),
+    budgets: () => budgetReadings(budgets, domain.tenants, log),
+    mcpServers: () => domain.tools.serverStates(),
+  });
   domain.tools.meter(metrics);
   domain.models.decorate((model) => meteredModel(model, metrics));
+  // Every write of every caller is timed; server/metrics/timed-store.ts says why this seam.
+  const store = timedStore(openedStore, metrics);
 
   const clock = options.clock ?? (() => new Date());
+  // Another instance took a person over: their connection here gets the same takeover as in one process.
+  const presence = await openPresence(env, () => ctx.sessions, (user) => {
+    const local = ctx.sessions.liveConnection(user);
+    if (local) takeOver(local);
+  }, log).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   const budgets = new TenantBudgets(store, domain.tenants, { timeZone: env.BUDGET_TIMEZONE, reservationTtlMs: env.STORE_RESERVATION_TTL_MS, now: clock });
 
   const ctx: AppContext = {
@@ -97,6 +124,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     policy: domain.policy,
     tenants: domain.tenants,
     budgets,
+    presence,
     store,
     ...(env.HISTORY_ENABLED ? { archive: new StoreArchive(store), attachments: new MessageAttachments(store, attachmentLimits(env)) } : {}),
     gatewayClients: domain.gatewayClients,
@@ -114,6 +142,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     shuttingDown: false,
     sessions: new SessionManager({
       sinksFor: (sessionId, owner, _reopened, tenant) => [
+        new MetricsSink(metrics, tenant),
         new TranscriptSink(new TranscriptWriter(transcriptPath(env.LOGS_DIR, sessionId), redactor, log)),
         new StoreSink(store, {
           keepMessages: env.HISTORY_ENABLED,
@@ -138,7 +167,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   liveSessions = () => ctx.sessions.size;
 
   const app = uws.App();
-  const counts = new SocketCounts();
+  const transport = new ChatTransport(ctx);
   registerApiRoutes(app, ctx);
   registerConversationRoutes(app, { store, tenants: ctx.tenants, identity: ctx, log });
   registerAttachmentRoutes(app, ctx);
@@ -146,8 +175,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   registerMcpGateway(app, ctx);
   registerPageRoutes(app, ctx);
   registerMetricsRoute(app, ctx, metrics);
+  registerConnectionCheck(app, ctx, transport);
+  // The event stream is always offered: it is how chat works where upgrades are blocked or disabled.
+  registerEventStream(app, ctx, transport);
   if (env.DISABLE_WEBSOCKET) registerWebSocketDisabled(app, ctx);
-  else registerWebSocket(app, ctx, counts);
+  else registerWebSocket(app, ctx, transport);
   registerCatchAll(app, ctx);
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
@@ -198,7 +230,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       ctx.disk.stop();
       metricsListener?.close();
       stopPruning();
-      return (closing ??= shutdown(ctx, app, listenSocket, counts, stopRetention));
+      return (closing ??= shutdown(ctx, app, listenSocket, transport.connections, stopRetention));
     },
   };
 }

@@ -1,7 +1,7 @@
 import uws, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
 import type { AppContext } from './app-context.js';
 import { CLOSE_CODES } from './protocol/server-events.js';
-import type { SocketCounts } from './routers/ws-router.js';
+import type { LiveConnections } from './transport/live-connections.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -10,7 +10,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * finish, then abort what is left, end every session (which flushes and closes its transcript),
  * stop the tools' processes, and close the sockets.
  */
-export async function shutdown(ctx: AppContext, app: TemplatedApp, listenSocket: us_listen_socket, counts: SocketCounts, stopRetention?: () => void): Promise<void> {
+export async function shutdown(ctx: AppContext, app: TemplatedApp, listenSocket: us_listen_socket, counts: LiveConnections, stopRetention?: () => void): Promise<void> {
   ctx.shuttingDown = true;
   ctx.log.info({ sessions: ctx.sessions.size, sockets: counts.open.size }, 'shutting down');
   uws.us_listen_socket_close(listenSocket);
@@ -28,6 +28,7 @@ export async function shutdown(ctx: AppContext, app: TemplatedApp, listenSocket:
   // After every session ended, so nothing writes to a closed store.
   stopRetention?.();
   await ctx.store.close();
+  await ctx.presence.close();
   // Closes keep-alive HTTP sockets too, so the process can exit.
   (app as TemplatedApp & { close?: () => void }).close?.();
   ctx.log.info('shutdown complete');

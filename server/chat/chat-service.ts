@@ -1,18 +1,13 @@
 import { AppError, toAppError } from '../errors.js';
-import { loadTokenCounter } from '../llm/token-count.js';
 import { clientMessage, type ClientMessage, type FeedbackMessage } from '../protocol/client-messages.js';
 import { CLOSE_CODES } from '../protocol/server-events.js';
-import { newId } from '../sessions/session-manager.js';
 import type { Session } from '../sessions/session.js';
-import { titleFromMessage } from '../store/title.js';
 import type { ChatDeps } from './chat-deps.js';
 import type { ConnectionState } from './connection-state.js';
 import { createSession, handleHello, join, openChat } from './hello.js';
-import { messageFiles } from './message-files.js';
-import { buildSystemPrompt } from './system-context.js';
-import { selectTenant, turnBudget } from './tenant-actions.js';
+import { selectTenant } from './tenant-actions.js';
+import { editMessage, regenerate, sendMessage } from './answer-actions.js';
 import { TurnEnded } from './turn-end.js';
-import { startTurn } from './turn-runner.js';
 
 /**
  * Handles every inbound frame of every connection. One bad frame gets an `error` event and the
@@ -66,7 +61,11 @@ export class ChatService {
       case 'select-tenant':
         return selectTenant(this.ctx, state, session, msg.tenant);
       case 'send':
-        return this.send(session, msg.text, msg.clientId, msg.attachments ?? []);
+        return sendMessage(this.ctx, session, msg.text, msg.clientId, msg.attachments ?? []);
+      case 'regenerate':
+        return regenerate(this.ctx, session);
+      case 'edit-message':
+        return editMessage(this.ctx, session, msg.messageId, msg.text);
       case 'open-chat':
         return openChat(this.ctx, state, session, msg.conversationId);
       case 'stop':
@@ -82,6 +81,7 @@ export class ChatService {
   disconnected(state: ConnectionState): void {
     clearTimeout(state.helloTimer);
     this.ctx.sessions.releaseLive(state.conn);
+    if (state.greeted) void this.ctx.presence.release(state.conn.user, state.conn.id).catch((err: unknown) => state.conn.log.warn({ err }, 'presence release failed'));
     const session = state.session;
     if (session && session.detach(state.conn)) this.ctx.sessions.detached(session);
   }
@@ -106,61 +106,6 @@ export class ChatService {
     session.tools = [...new Set(tools)];
     session.dataSources = [...new Set(dataSources)];
     session.record({ kind: 'selection', tools: session.tools, dataSources: session.dataSources, locked: false });
-  }
-
-  private async send(session: Session, text: string, clientId?: string, attachmentIds: readonly string[] = []): Promise<void> {
-    const { env } = this.ctx;
-    if (this.ctx.shuttingDown) throw new AppError('SHUTTING_DOWN');
-    if (text.trim() === '' && attachmentIds.length === 0) throw new AppError('BAD_MESSAGE', 'The message is empty.');
-    if (text.length > env.MAX_MESSAGE_CHARS) throw new AppError('BAD_MESSAGE', `The message is longer than ${env.MAX_MESSAGE_CHARS} characters.`);
-    if (session.turn) throw new AppError('TURN_IN_PROGRESS');
-    if (this.ctx.sessions.runningTurns(session.owner) >= env.MAX_CONCURRENT_TURNS_PER_USER) {
-      throw new AppError('RATE_LIMITED', 'You already have an answer being generated in another chat.');
-    }
-    if (!this.ctx.tenants.isMember(session.owner, session.tenant)) {
-      throw new AppError('FORBIDDEN', 'You no longer work for the organisation this chat belongs to.');
-    }
-    const model = this.ctx.models.get(session.model);
-    if (!model || !this.ctx.policy.canUseModel(session.who, session.model) || !this.ctx.models.isAvailable(session.model)) {
-      throw new AppError('MODEL_UNAVAILABLE', `${session.model} is not available; choose another model.`);
-    }
-    const attached = await messageFiles(this.ctx, session, model, attachmentIds);
-    const countTokens = await loadTokenCounter();
-    if (session.turn) throw new AppError('TURN_IN_PROGRESS');
-    if (!session.locked) {
-      session.locked = true;
-      session.record({ kind: 'selection', tools: session.tools, dataSources: session.dataSources, locked: true });
-    }
-    const id = newId('u');
-    const at = new Date().toISOString();
-    session.record({ kind: 'user-message', id, text, at, ...(clientId ? { clientId } : {}), ...(attached.refs.length ? { attachments: attached.refs } : {}) });
-    if (!session.title) {
-      // A message of files alone is titled by its first file.
-      session.title = titleFromMessage(text.trim() || attached.refs[0]!.name);
-      session.record({ kind: 'title', title: session.title });
-    }
-    session.history.push({ role: 'user', text, ...(attached.files.length ? { files: attached.files } : {}) });
-    // Nothing completed is lost: the user's message is durable before the model is called.
-    await session.flushRecords();
-    if (session.ended || session.turn) return;
-    startTurn(session, model, {
-      tools: this.ctx.tools,
-      policy: this.ctx.policy,
-      log: this.ctx.log,
-      limits: this.ctx.models.limitsOf(session.model),
-      countTokens,
-      redactor: this.ctx.redactor,
-      credentials: this.ctx.tenants.get(session.tenant)?.credentials ?? {},
-      ...(this.ctx.budgets ? { budget: turnBudget(this.ctx.budgets, session, this.ctx.log) } : {}),
-      defaultOutputTokens: env.BUDGET_DEFAULT_OUTPUT_TOKENS,
-      systemPrompt: buildSystemPrompt(this.ctx, session),
-      settings: {
-        thinkingIntervalMs: env.THINKING_INTERVAL_MS,
-        turnTimeoutMs: env.TURN_TIMEOUT_MS,
-        deltaFlushMs: env.DELTA_FLUSH_MS,
-        maxToolRounds: env.MAX_TOOL_ROUNDS,
-      },
-    });
   }
 
   private stop(session: Session): void {

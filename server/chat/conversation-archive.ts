@@ -6,6 +6,8 @@ import type { NewConversation } from '../store/store.js';
 export type ReopenableChat = NewConversation & {
   entries: HistoryEntry[];
   history: ChatMessage[];
+  /** Where each user message starts in `history` (absent: none can be regenerated or edited). */
+  historyAt?: Map<string, number>;
 };
 
 /** Where earlier chats come from when they are not live in this process (the store). */

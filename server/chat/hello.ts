@@ -2,6 +2,7 @@ import { attachmentInfo } from '../attachments/attachment-limits.js';
 import { AppError } from '../errors.js';
 import { PROTOCOL_VERSION, type HelloMessage } from '../protocol/client-messages.js';
 import { CLOSE_CODES, type ServerEventBody } from '../protocol/server-events.js';
+import type { Connection } from '../sessions/connection.js';
 import type { Session } from '../sessions/session.js';
 import type { ChatDeps } from './chat-deps.js';
 import type { Principal } from '../tenants/tenant-directory.js';
@@ -59,6 +60,7 @@ async function reopenSession(ctx: ChatDeps, user: string, id: string): Promise<S
   session.dataSources = stored.dataSources;
   session.locked = stored.locked;
   session.history.push(...stored.history);
+  for (const [id, at] of stored.historyAt ?? []) session.historyAt.set(id, at);
   return session;
 }
 
@@ -101,6 +103,13 @@ export async function openChat(ctx: ChatDeps, state: ConnectionState, current: S
   join(ctx, state, target, 0, true);
 }
 
+/** Tells a connection that a newer one took the chat over, then closes it (4001). */
+export function takeOver(previous: Connection): void {
+  if (previous.closed) return;
+  previous.send(JSON.stringify({ type: 'takeover', message: 'This chat was opened in another tab or window.', seq: 0 }));
+  previous.close(CLOSE_CODES.TAKEN_OVER, 'opened elsewhere');
+}
+
 /**
  * The first frame. Agrees the protocol version, enforces one live connection per user (the older
  * one is told and closed, or the newer one refused, per SESSION_TAKEOVER), then joins the asked-for
@@ -114,17 +123,23 @@ export async function handleHello(ctx: ChatDeps, state: ConnectionState, msg: He
     return;
   }
   const previous = ctx.sessions.liveConnection(conn.user);
-  if (previous && previous !== conn && !previous.closed) {
+  // Redis down: one instance still keeps its own rule; the log says the shared one is not enforced.
+  const elsewhere =
+    ctx.env.SESSION_TAKEOVER === 'reject' &&
+    (await ctx.presence.heldElsewhere(conn.user).catch((err: unknown) => (conn.log.warn({ err }, 'presence check failed'), false)));
+  if (conn.closed) return;
+  if (elsewhere || (previous && previous !== conn && !previous.closed)) {
     if (ctx.env.SESSION_TAKEOVER === 'reject') {
       state.sendDirect({ type: 'error', code: 'FORBIDDEN', message: 'This chat is already open in another tab or window.' });
       conn.close(CLOSE_CODES.SESSION_REJECTED, 'open elsewhere');
       return;
     }
-    previous.send(JSON.stringify({ type: 'takeover', message: 'This chat was opened in another tab or window.', seq: 0 }));
-    previous.close(CLOSE_CODES.TAKEN_OVER, 'opened elsewhere');
-    conn.log.info({ previous: previous.id }, 'session taken over by a new connection');
+    if (previous) takeOver(previous);
+    conn.log.info({ previous: previous?.id }, 'session taken over by a new connection');
   }
   ctx.sessions.claimLive(conn);
+  // Another instance holding this person's older connection closes it the same way (takeover).
+  await ctx.presence.claim(conn.user, conn.id).catch((err: unknown) => conn.log.warn({ err }, 'presence claim failed'));
   clearTimeout(state.helloTimer);
   if (state.principal.tenants.length === 0) {
     const refusal = new AppError('NO_TENANT');

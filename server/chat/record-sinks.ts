@@ -29,6 +29,8 @@ export function eventsFor(fact: ChatRecord): ServerEventBody[] {
       return [fact.messageId ? { type: 'feedback-saved', messageId: fact.messageId } : { type: 'feedback-saved' }];
     case 'notice':
       return [{ type: 'notice', key: fact.key, text: fact.text }];
+    case 'superseded':
+      return [{ type: 'superseded', fromId: fact.fromId, reason: fact.reason }];
     case 'budget-warning': {
       const { kind: _kind, ...warning } = fact;
       return [{ type: 'budget-warning', ...warning }];

@@ -59,6 +59,8 @@ export type ChatRecord =
   | { kind: 'status'; text: string; elapsedMs: number; tool?: string }
   | { kind: 'feedback'; messageId?: string; rating?: 'good' | 'bad'; comment?: string }
   | { kind: 'stop'; messageId: string }
+  /** `fromId` and every later message become the earlier branch (kept, out of the model's view). */
+  | { kind: 'superseded'; fromId: string; reason: 'regenerate' | 'edit' }
   | { kind: 'notice'; text: string; key: string }
   | { kind: 'session-end'; reason: string };
 

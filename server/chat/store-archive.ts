@@ -14,6 +14,7 @@ export function entriesFrom(messages: StoredMessage[]): HistoryEntry[] {
     if (m.role === 'tool') {
       const call: NonNullable<HistoryEntry['toolCall']> = { callId: m.toolCallId ?? m.id, name: m.toolName ?? 'tool', args: m.toolArgs ?? {} };
       if (m.toolError) call.error = m.toolError;
+      if (m.superseded) return { id: call.callId, role: 'tool', text: '', at: m.createdAt, toolCall: call, superseded: true };
       else if (m.text) call.content = m.text;
       if (m.toolUi) call.ui = m.toolUi as ToolUi;
       return { id: call.callId, role: 'tool', text: '', at: m.createdAt, toolCall: call };
@@ -22,6 +23,7 @@ export function entriesFrom(messages: StoredMessage[]): HistoryEntry[] {
     if (m.attachments?.length) entry.attachments = m.attachments;
     if (m.model) entry.model = m.model;
     if (m.incomplete) entry.incomplete = true;
+    if (m.superseded) entry.superseded = true;
     return entry;
   });
 }
@@ -31,7 +33,7 @@ export function entriesFrom(messages: StoredMessage[]): HistoryEntry[] {
  * calls, all its text); it goes back as the calls, their results, then the text — a valid
  * history in which every call has exactly one result (an interrupted call reads as failed).
  */
-export function historyFrom(messages: StoredMessage[], files: ReadonlyMap<string, ModelFile> = new Map()): ChatMessage[] {
+export function historyFrom(messages: StoredMessage[], userAt?: Map<string, number>, files: ReadonlyMap<string, ModelFile> = new Map()): ChatMessage[] {
   const history: ChatMessage[] = [];
   let pendingText: string | undefined;
   let open = new Set<string>();
@@ -42,12 +44,15 @@ export function historyFrom(messages: StoredMessage[], files: ReadonlyMap<string
     pendingText = undefined;
   };
   for (const m of messages) {
+    // Earlier versions (regenerated, edited) are kept for the reader, never shown to the model.
+    if (m.superseded) continue;
     if (m.role === 'tool') {
       if (m.toolCallId && open.delete(m.toolCallId)) history.push({ role: 'tool', toolCallId: m.toolCallId, text: m.text || INTERRUPTED });
       continue;
     }
     closeAnswer();
     if (m.role === 'user') {
+      userAt?.set(m.id, history.length);
       // A file the store no longer has is left out rather than failing the whole chat.
       const attached = (m.attachments ?? []).flatMap((ref) => files.get(ref.id) ?? []);
       history.push({ role: 'user', text: m.text, ...(attached.length ? { files: attached } : {}) });
@@ -76,6 +81,7 @@ export class StoreArchive implements ConversationArchive {
     const asModelFiles = modelFiles(stored);
     const files = new Map(stored.map((a, i) => [a.id, asModelFiles[i]!]));
     const { updatedAt: _updatedAt, messageCount: _count, ...chat } = conversation;
-    return { ...chat, entries: entriesFrom(messages), history: historyFrom(messages, files) };
+    const historyAt = new Map<string, number>();
+    return { ...chat, entries: entriesFrom(messages), history: historyFrom(messages, historyAt, files), historyAt };
   }
 }

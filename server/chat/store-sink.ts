@@ -70,6 +70,8 @@ export class StoreSink implements RecordSink {
           }),
         );
       }
+      case 'superseded':
+        return this.write(() => this.store.supersedeFrom(id, owner, fact.fromId).then(() => undefined));
       case 'tenant-selected':
         this.tenant = fact.tenant;
         this.model = fact.model;

@@ -56,7 +56,7 @@ export function turnBudget(budgets: TenantBudgets, session: Session, log: Logger
         ...(held.maxOutputTokens !== undefined ? { maxOutputTokens: held.maxOutputTokens } : {}),
         async settle(actual) {
           try {
-            const crossing = await held.settle(actual);
+            const crossing = await held.settle(actual, { reportCrossing: !session.noticesGiven.has('budget-warning') });
             if (crossing && !session.noticesGiven.has('budget-warning')) {
               session.noticesGiven.add('budget-warning');
               const name = budgets.tenantName(session.tenant);

@@ -124,6 +124,7 @@ async function runTurn(session: Session, model: ChatModel, deps: TurnDeps, messa
         messages: fitted.messages,
         tools: deps.tools.specsFor(session.who, session.tools),
         signal,
+        credentials: deps.credentials,
         ...(maxOutputTokens ? { maxOutputTokens } : {}),
       });
       for await (const event of stream) {

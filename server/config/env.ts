@@ -197,13 +197,19 @@ export const envSchema = z.object({
   DATA_DIR: text('data'),
   DATA_SOURCES_FILE: text('config/data-sources.yml'),
   // History, usage and budgets
-  DATABASE_URL: text('sqlite:data/galaxy.db').refine((v) => /^sqlite:(\/\/)?./.test(v), {
-    message: 'must be sqlite:<path> or sqlite::memory: (PostgreSQL is not supported yet)',
+  DATABASE_URL: text('sqlite:data/galaxy.db').refine((v) => /^sqlite:(\/\/)?./.test(v) || /^postgres(ql)?:\/\/./i.test(v), {
+    message: 'must be sqlite:<path>, sqlite::memory: or postgres://user:password@host:port/database',
   }),
+  // PostgreSQL only: connections per instance (instances × this must fit the server's max_connections).
+  DATABASE_POOL_MAX: int(10, 1, 1000),
+  DATABASE_CONNECT_TIMEOUT_MS: int(5000, 100, 600_000),
   HISTORY_RETENTION_DAYS: int(0, 0, 36_500),
   HISTORY_ENABLED: bool(true),
   HISTORY_PARTIAL_SAVE_MS: int(2000, 100, 60_000),
   STORE_RESERVATION_TTL_MS: int(15 * 60_000, 1000, 24 * 3_600_000),
+  // Several instances
+  REDIS_URL: optionalText.refine((v) => v === undefined || /^rediss?:\/\/./.test(v), { message: 'must be redis://… or rediss://…' }),
+  REDIS_PRESENCE_TTL_MS: int(30_000, 1000, 3_600_000),
   // Tenants
   TENANTS_CONFIG_FILE: text('config/tenants.yml'),
   BUDGET_TIMEZONE: text('UTC').refine(

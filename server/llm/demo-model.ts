@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Usage } from '../protocol/server-events.js';
-import { pickDemoToolRule } from './demo-tool-rules.js';
+import { CANNOT_WRITE_CODE } from './demo-python.js';
+import { CODE_REQUEST, pickDemoToolRule } from './demo-tool-rules.js';
 import type { ChatMessage, ChatModel, ModelEvent, StreamRequest, ToolCallRequest } from './types.js';
 import { SAMPLE_DATA_SEED } from '../data/sample-data.js';
 import { generateDirectory } from '../data/sample-directory.js';
@@ -61,6 +62,9 @@ export class DemoModel implements ChatModel {
         const args = picked.rule.args({ text, spec: picked.spec, messages });
         toolCalls = [{ id: `call_demo_${randomUUID().slice(0, 8)}`, type: 'function', function: { name: picked.rule.tool, arguments: JSON.stringify(args) } }];
         answer = `Let me use \`${picked.rule.tool}\` for that.`;
+      } else if (text && CODE_REQUEST.test(text) && tools.some((t) => t.function.name === 'code_execution')) {
+        // Asked for code it cannot derive: say so, rather than run something unrelated.
+        answer = CANNOT_WRITE_CODE;
       } else {
         answer = markdownAnswer(text, tools.map((t) => t.function.name));
       }
@@ -103,7 +107,7 @@ function markdownAnswer(userText: string | undefined, toolNames: string[]): stri
   const wordCount = countWords(said);
   const toolLine =
     toolNames.length > 0
-      ? `- Tools in this chat: ${toolNames.map((n) => `\`${n}\``).join(', ')}. Ask me to *calculate 12 * 7*, to *run Python code*, *who is ${samplePersonName()}*, or about *sales orders* and I will call one.`
+      ? `- Tools in this chat: ${toolNames.map((n) => `\`${n}\``).join(', ')}. Ask me to *calculate 12 * 7*, for *Python: print(2 ** 10)*, *who is ${samplePersonName()}*, or about *sales orders* and I will call one.`
       : '- No tools are selected. Pick some (math, Python, people, data) and ask me to *calculate 12 * 7* or about *sales orders*.';
   return [
     '### Demo answer',

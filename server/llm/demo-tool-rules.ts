@@ -1,3 +1,4 @@
+import { pythonFor } from './demo-python.js';
 import type { ChatMessage, ToolSpec } from './types.js';
 
 /**
@@ -19,14 +20,18 @@ export interface DemoToolContext {
 export interface DemoToolRule {
   tool: string;
   pattern: RegExp;
+  /** A further condition: the rule fires only when it can build real arguments. */
+  applies?: (text: string) => boolean;
   args: (context: DemoToolContext) => Record<string, unknown>;
 }
 
 const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/;
+/** A request for code to run. */
+export const CODE_REQUEST = /\b(python|code|script|program)\b/i;
 
 export const DEMO_TOOL_RULES: readonly DemoToolRule[] = [
   // Code first: "write Python to compute 2**10" is a code request even though it has a sum in it.
-  { tool: 'code_execution', pattern: /\b(python|code|script|program)\b/i, args: ({ text }) => ({ code: pythonFor(text) }) },
+  { tool: 'code_execution', pattern: CODE_REQUEST, applies: (text) => pythonFor(text) !== undefined, args: ({ text }) => ({ code: pythonFor(text) }) },
   {
     tool: 'basic_math',
     pattern: /\d\s*[-+*/^x×÷]\s*\(?\s*\d|\b(calculate|compute|evaluate|sqrt|square root|how much is)\b/i,
@@ -48,7 +53,7 @@ export const DEMO_TOOL_RULES: readonly DemoToolRule[] = [
 export function pickDemoToolRule(text: string, tools: ToolSpec[]): { rule: DemoToolRule; spec: ToolSpec } | undefined {
   for (const rule of DEMO_TOOL_RULES) {
     const spec = tools.find((t) => t.function.name === rule.tool);
-    if (spec && rule.pattern.test(text)) return { rule, spec };
+    if (spec && rule.pattern.test(text) && (rule.applies?.(text) ?? true)) return { rule, spec };
   }
   return undefined;
 }
@@ -76,16 +81,6 @@ export function mathExpression(text: string): string {
   if (best) return best.trim().replace(/\s+/g, ' ');
   // Words only ("calculate the average of …"): hand over the request itself; the tool says if it cannot.
   return t.replace(/^.*?\b(calculate|compute|evaluate|how much is)\b/i, '').replace(/[?.!]+$/, '').trim() || t.trim();
-}
-
-/** A small Python program about the message, so the sandbox visibly ran something of the user's. */
-export function pythonFor(text: string): string {
-  const expression = /\d\s*[-+*/^]\s*\d/.test(text) ? mathExpression(text).replace(/\^/g, '**') : undefined;
-  const lines = [`message = ${JSON.stringify(text.slice(0, 500))}`, 'words = message.split()'];
-  if (expression) lines.push(`print("${expression} =", ${expression})`);
-  lines.push('print(f"Your message has {len(words)} words and {len(message)} characters.")');
-  lines.push('print("Longest word:", max(words, key=len) if words else "(none)")');
-  return lines.join('\n');
 }
 
 /** Who to look up: an email if there is one, else the words after "who is" / "find" / "look up". */

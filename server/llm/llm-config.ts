@@ -48,6 +48,11 @@ export interface ModelConfig {
   baseUrl: string;
   /** Undefined when the provider needs none or it is missing (then `unavailableReason` says so). */
   apiKey?: string;
+  /**
+   * When `api_key` is one variable (`${OPENAI_API_KEY}`): its name. A tenant whose credentials hold
+   * that name calls the model with its own key (docs/tenants.md).
+   */
+  apiKeyVariable?: string;
   maxOutputTokens?: number;
   /** How many tokens the model's context holds; older turns are left out of a request past it. */
   contextTokens?: number;
@@ -188,6 +193,8 @@ function resolveEntry(entry: Entry, vars: LlmConfigOptions['vars'], at: string, 
   if (entry.context_tokens !== undefined) model.contextTokens = entry.context_tokens;
   if (entry.vision) model.vision = true;
   if (apiKey) model.apiKey = apiKey;
+  const keyVariable = entry.api_key?.match(/^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/)?.[1];
+  if (keyVariable) model.apiKeyVariable = keyVariable;
 
   if (missingBeforeKey > 0) {
     model.unavailableReason = `${plural(missing.slice(0, missingBeforeKey), 'variable')} not set`;

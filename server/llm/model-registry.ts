@@ -243,6 +243,7 @@ function buildModel(config: ModelConfig, settings: ModelRuntimeSettings): Regist
     provider: config.provider,
     baseURL: config.baseUrl,
     apiKey: config.apiKey ?? NO_KEY_PLACEHOLDER,
+    ...(config.apiKeyVariable ? { apiKeyVariable: config.apiKeyVariable } : {}),
     modelName: config.modelName,
     maxOutputTokens: config.maxOutputTokens ?? settings.maxOutputTokens,
     maxRetries: settings.maxRetries,

@@ -8,6 +8,7 @@ import type { ChatModel, ModelEvent, StreamRequest } from './types.js';
 import { bodyReader, nodeFetch, type ChunkReader } from './node-fetch.js';
 import { loadOpenAI } from './openai-sdk.js';
 import { requestError, streamedProviderError, streamReadError } from './upstream-errors.js';
+import { StallWatchdog } from './stall-watchdog.js';
 
 /**
  * One model behind an OpenAI-compatible chat-completions endpoint: OpenAI itself, Anthropic's
@@ -33,6 +34,8 @@ export interface OpenAICompatibleModelOptions {
   baseURL: string;
   /** Providers without auth (Ollama) still need a non-empty placeholder; the SDK refuses an empty key. */
   apiKey: string;
+  /** The variable `api_key` names, which a tenant's credentials may override per call. */
+  apiKeyVariable?: string;
   /** The provider's model id (`model_name`). */
   modelName: string;
   /** Cap on output tokens per call; 0 or undefined leaves the provider's default. */
@@ -97,6 +100,8 @@ export class OpenAICompatibleModel implements ChatModel {
   async *stream(request: StreamRequest): AsyncGenerator<ModelEvent, void, undefined> {
     const { signal } = request;
     if (signal.aborted) throw abortReason(signal);
+    const variable = this.options.apiKeyVariable;
+    const tenantKey = variable ? request.credentials?.[variable] || undefined : undefined;
     const upstream = new AbortController();
     const onCallerAbort = () => upstream.abort();
     signal.addEventListener('abort', onCallerAbort, { once: true });
@@ -106,10 +111,10 @@ export class OpenAICompatibleModel implements ChatModel {
     try {
       let response: Response;
       try {
-        response = await (await this.sdk()).chat.completions.create(this.streamBody(request), { signal: upstream.signal }).asResponse();
+        response = await (await this.sdk()).chat.completions.create(this.streamBody(request), { signal: upstream.signal, ...this.keyHeaders(tenantKey) }).asResponse();
       } catch (err) {
         if (signal.aborted) throw abortReason(signal);
-        throw requestError(err, this.label, this.options.apiKey);
+        throw requestError(err, this.label, tenantKey ?? this.options.apiKey);
       }
       const reader = bodyReader(response);
       if (!reader) throw new AppError('LLM_STREAM_INCOMPLETE', `${this.label} sent an empty response.`);
@@ -126,7 +131,7 @@ export class OpenAICompatibleModel implements ChatModel {
         } catch (err) {
           if (signal.aborted) throw abortReason(signal);
           if (watchdog.fired) throw this.stalled();
-          throw streamReadError(err, this.label, this.options.apiKey);
+          throw streamReadError(err, this.label, tenantKey ?? this.options.apiKey);
         }
         const events = result.done
           ? [...sse.push(textDecoder.decode()), ...sse.end()]
@@ -142,10 +147,10 @@ export class OpenAICompatibleModel implements ChatModel {
           try {
             chunk = JSON.parse(event.data);
           } catch (err) {
-            throw streamReadError(err, this.label, this.options.apiKey);
+            throw streamReadError(err, this.label, tenantKey ?? this.options.apiKey);
           }
           if (event.event === 'error' || (chunk as { error?: unknown } | null)?.error) {
-            throw streamedProviderError(chunk, this.label, this.options.apiKey);
+            throw streamedProviderError(chunk, this.label, tenantKey ?? this.options.apiKey);
           }
           const text = accumulator.push(chunk);
           if (text.length > 0) yield { type: 'text', text };
@@ -182,6 +187,11 @@ export class OpenAICompatibleModel implements ChatModel {
     }
   }
 
+  /** A tenant's own key for this call, sent instead of the configured one. */
+  private keyHeaders(tenantKey: string | undefined): { headers?: Record<string, string> } {
+    return tenantKey ? { headers: { Authorization: `Bearer ${tenantKey}` } } : {};
+  }
+
   private streamBody(request: StreamRequest): ChatCompletionCreateParamsStreaming {
     const body: ChatCompletionCreateParamsStreaming = {
       model: this.options.modelName,
@@ -216,7 +226,6 @@ export class OpenAICompatibleModel implements ChatModel {
   }
 }
 
-
 const DRAIN_TIMEOUT_MS = 1000;
 const DRAIN_MAX_BYTES = 64 * 1024;
 
@@ -241,60 +250,4 @@ async function drainThenRelease(reader: ChunkReader, upstream: AbortController):
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-}
-
-/**
- * Fires when the stream has been silent for `stallMs` while we wait on it. Silence is measured from
- * the first read after the last data event, so time spent in our consumer between reads never
- * counts. One timer per stream, re-armed only when it fires: the per-read cost is a Date.now().
- */
-class StallWatchdog {
-  fired = false;
-  private reading = false;
-  private progressed = true;
-  private silentSince = 0;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly stallMs: number,
-    private readonly onStall: () => void,
-  ) {}
-
-  start(): void {
-    this.arm(this.stallMs);
-  }
-
-  beginRead(): void {
-    this.reading = true;
-    if (this.progressed) {
-      this.silentSince = Date.now();
-      this.progressed = false;
-    }
-  }
-
-  endRead(progressed: boolean): void {
-    this.reading = false;
-    if (progressed) this.progressed = true;
-  }
-
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private arm(ms: number): void {
-    this.timer = setTimeout(() => this.check(), ms);
-  }
-
-  private check(): void {
-    const silentFor = Date.now() - this.silentSince;
-    if (this.reading && silentFor >= this.stallMs) {
-      this.fired = true;
-      this.timer = undefined;
-      this.onStall();
-      return;
-    }
-    // Not silent long enough yet, or busy in our consumer: look again when it could be.
-    this.arm(this.reading ? Math.max(this.stallMs - silentFor, 1) : this.stallMs);
-  }
 }

@@ -42,6 +42,11 @@ export interface StreamRequest {
   maxOutputTokens?: number;
   tools: ToolSpec[];
   signal: AbortSignal;
+  /**
+   * The chat's tenant's credentials. A model whose `api_key` is one `${VAR}` uses the tenant's value
+   * of VAR when it has one, so each client organisation can be billed on its own provider key.
+   */
+  credentials?: Readonly<Record<string, string>>;
 }
 
 /** One configured model, ready to stream. Implemented by the OpenAI-compatible client and the demo model. */

@@ -56,6 +56,12 @@ export const selectToolsMessage = z.strictObject({
 /** Chooses which of the person's tenants this chat works for; only before its first message. */
 export const selectTenantMessage = z.strictObject({ type: z.literal('select-tenant'), tenant: name });
 
+/** Asks the model again for the last answer; the previous one stays as an earlier version. */
+export const regenerateMessage = z.strictObject({ type: z.literal('regenerate') });
+
+/** Replaces one of the person's messages and answers again from there; what followed stays as the earlier branch. */
+export const editMessage = z.strictObject({ type: z.literal('edit-message'), messageId: id, text: z.string().min(1) });
+
 export const clientMessage = z.discriminatedUnion('type', [
   helloMessage,
   selectModelMessage,
@@ -66,6 +72,8 @@ export const clientMessage = z.discriminatedUnion('type', [
   feedbackMessage,
   selectToolsMessage,
   selectTenantMessage,
+  regenerateMessage,
+  editMessage,
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessage>;

@@ -106,6 +106,8 @@ export type ServerEventBody =
   | { type: 'tool-error'; messageId: string; callId: string; code: ErrorCode; message: string }
   | { type: 'status'; text: string; elapsedMs: number; tool?: string }
   | { type: 'feedback-saved'; messageId?: string }
+  /** This message and every later one are now an earlier version (regenerate, edit-message). */
+  | { type: 'superseded'; fromId: string; reason: 'regenerate' | 'edit' }
   /** Something the reader should know about this chat, said once (e.g. `context-trimmed`). */
   | { type: 'notice'; key: string; text: string }
   | ({ type: 'error'; code: ErrorCode; message: string; messageId?: string } & ErrorDetails)
@@ -124,6 +126,8 @@ export interface HistoryEntry {
   incomplete?: boolean;
   /** Files sent with a user message (name, type, size): the page shows them as chips. */
   attachments?: AttachmentRef[];
+  /** An earlier version: replaced by a regenerated answer or an edited message. */
+  superseded?: boolean;
   toolCall?: { callId: string; name: string; args: unknown; content?: string; error?: string; ui?: ToolUi };
 }
 

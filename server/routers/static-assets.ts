@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { buildHighlightModule } from './vendor-highlight.js';
 
 export interface Asset {
   body: Buffer;
@@ -30,13 +31,25 @@ export function makeAsset(body: Buffer, path: string): Asset {
   };
 }
 
+interface VendorFile {
+  key: string;
+  pkg: string;
+  /** The file served as it is, or `build` for a module made at boot from the package's files. */
+  file?: string;
+  build?: (packageRoot: string) => string;
+  as: string;
+  /** What vendor.js re-exports from it; null: only its URL is exported (loaded on first use). */
+  exportAs: string | null;
+}
+
 /** Third-party browser libraries, served from node_modules at versioned, immutable URLs (never a CDN). */
-const VENDOR_FILES = [
+const VENDOR_FILES: readonly VendorFile[] = [
   { key: 'alpinejs-csp', pkg: '@alpinejs/csp', file: 'dist/module.esm.min.js', as: 'module.esm.js', exportAs: 'default as Alpine' },
   { key: 'marked', pkg: 'marked', file: 'lib/marked.esm.js', as: 'marked.esm.js', exportAs: 'marked' },
   { key: 'dompurify', pkg: 'dompurify', file: 'dist/purify.es.mjs', as: 'purify.es.mjs', exportAs: 'default as DOMPurify' },
+  { key: 'highlight.js', pkg: 'highlight.js', build: buildHighlightModule, as: 'highlight.esm.js', exportAs: 'default as hljs' },
   { key: 'chart.js', pkg: 'chart.js', file: 'dist/chart.umd.min.js', as: 'chart.umd.min.js', exportAs: null },
-] as const;
+];
 
 function packageRoot(pkg: string): string {
   const require = createRequire(import.meta.url);
@@ -63,7 +76,8 @@ export function loadVendor(): VendorBundle {
     const root = packageRoot(v.pkg);
     const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
     const url = `/vendor/${v.key}@${version}/${v.as}`;
-    files.set(url, makeAsset(readFileSync(join(root, v.file)), v.as));
+    const body = v.build ? Buffer.from(v.build(root)) : readFileSync(join(root, v.file ?? ''));
+    files.set(url, makeAsset(body, v.as));
     if (v.exportAs) lines.push(`export { ${v.exportAs} } from '${url}';`);
     else lines.push(`export const CHART_JS_URL = '${url}';`);
   }

@@ -1,18 +1,14 @@
 import uws, { type TemplatedApp, type WebSocket } from 'uWebSockets.js';
 import type { AppContext } from '../app-context.js';
-import { ChatService } from '../chat/chat-service.js';
-import { ConnectionState } from '../chat/connection-state.js';
-import { UserRateLimits } from '../chat/user-rate-limits.js';
+import type { ConnectionState } from '../chat/connection-state.js';
 import { AppError } from '../errors.js';
-import { ipInCidrs } from '../http/cidr.js';
-import { originAllowed, resolveIdentity } from '../http/identity.js';
 import { Reply } from '../http/reply.js';
 import { snapshotRequest } from '../http/request.js';
 import { CLOSE_CODES } from '../protocol/server-events.js';
 import type { Connection, SendResult } from '../sessions/connection.js';
 import { newId } from '../sessions/session-manager.js';
 import type { Principal } from '../tenants/tenant-directory.js';
-import { identitySettings } from './identity-settings.js';
+import type { ChatTransport } from '../transport/chat-transport.js';
 
 /** How far past WS_MAX_FRAME_BYTES uWS still buffers a frame, so we can close it with 1009 ourselves. */
 const FRAME_HEADROOM = 4;
@@ -55,24 +51,9 @@ class UwsConnection implements Connection {
   }
 }
 
-/** Live sockets, for connection limits and shutdown. */
-export class SocketCounts {
-  readonly byUser = new Map<string, number>();
-  readonly byPeer = new Map<string, number>();
-  readonly open = new Set<UwsConnection>();
-
-  add(map: Map<string, number>, key: string, delta: number): void {
-    const n = (map.get(key) ?? 0) + delta;
-    if (n <= 0) map.delete(key);
-    else map.set(key, n);
-  }
-}
-
-export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: SocketCounts): void {
+export function registerWebSocket(app: TemplatedApp, ctx: AppContext, transport: ChatTransport): void {
   const { env } = ctx;
-  const chat = new ChatService(ctx);
-  const settings = identitySettings(env);
-  const rateLimits = new UserRateLimits(env.MESSAGE_RATE_PER_S, env.MESSAGE_BURST, env.RATE_LIMIT_MAX_USERS);
+  const { chat } = transport;
 
   app.ws<SocketData>('/ws', {
     // uWS drops a socket over its own limit without a close frame (the client sees 1006), so it gets
@@ -98,19 +79,14 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: So
         ctx.log.warn({ code: err.code, peer: request.peer, url: request.url }, 'websocket upgrade refused');
         reply.error(err);
       };
-      if (ctx.shuttingDown) return refuse(new AppError('SHUTTING_DOWN'));
       let user: string;
       let testMode: boolean;
       try {
-        const identity = resolveIdentity(request, settings);
+        const identity = transport.admission.connection(request);
         user = identity.email;
         testMode = identity.viaTestMode;
       } catch (err) {
         return refuse(err instanceof AppError ? err : new AppError('BAD_REQUEST'));
-      }
-      if (!originAllowed(request, env.ALLOWED_ORIGINS, ipInCidrs(request.peer, env.TRUSTED_PROXIES), env.PUBLIC_URL?.origin)) return refuse(new AppError('BAD_ORIGIN'));
-      if ((counts.byUser.get(user) ?? 0) >= env.WS_MAX_CONNECTIONS_PER_USER || (counts.byPeer.get(request.peer) ?? 0) >= env.WS_MAX_CONNECTIONS_PER_IP) {
-        return refuse(new AppError('TOO_MANY_CONNECTIONS'));
       }
       if (reply.aborted) return;
       const principal = ctx.tenants.principal(user);
@@ -122,11 +98,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: So
       const id = newId('c');
       const log = ctx.log.child({ connId: id, user: data.user });
       const conn = new UwsConnection(ws, id, data.user, log);
-      data.state = new ConnectionState(conn, rateLimits.bucketFor(data.user), data.testMode, data.principal);
-      counts.add(counts.byUser, data.user, 1);
-      counts.add(counts.byPeer, data.peer, 1);
-      counts.open.add(conn);
-      ctx.metrics.webSocketOpened();
+      data.state = transport.opened(conn, data.peer, data.testMode, data.principal);
       data.state.helloTimer = setTimeout(() => conn.close(CLOSE_CODES.HELLO_TIMEOUT, 'hello expected'), env.WS_HELLO_TIMEOUT_MS);
       log.info({ peer: data.peer }, 'websocket open');
     },
@@ -156,16 +128,8 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, counts: So
       const state = data.state;
       if (!state) return;
       (state.conn as UwsConnection).closed = true;
-      counts.add(counts.byUser, data.user, -1);
-      counts.add(counts.byPeer, data.peer, -1);
-      counts.open.delete(state.conn as UwsConnection);
-      ctx.metrics.webSocketClosed();
       state.conn.log.info({ code }, 'websocket closed');
-      try {
-        chat.disconnected(state);
-      } catch (err) {
-        state.conn.log.error({ err }, 'disconnect handling failed');
-      }
+      transport.closed(state, data.peer);
     },
   });
 }

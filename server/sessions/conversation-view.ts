@@ -48,6 +48,11 @@ export class ConversationView {
         }
         break;
       }
+      case 'superseded': {
+        const from = this.entries.findIndex((e) => e.id === event.fromId);
+        if (from >= 0) for (const entry of this.entries.slice(from)) entry.superseded = true;
+        break;
+      }
       case 'tool-error': {
         const call = this.byId.get(event.callId)?.toolCall;
         if (call) call.error = `${event.code}: ${event.message}`;

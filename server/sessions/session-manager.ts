@@ -89,6 +89,11 @@ export class SessionManager {
     this.currentByUser.set(session.owner, session);
   }
 
+  /** The people with a live connection in this process. */
+  liveUsers(): IterableIterator<string> {
+    return this.liveByUser.keys();
+  }
+
   liveConnection(user: string): Connection | undefined {
     return this.liveByUser.get(user);
   }

@@ -53,6 +53,8 @@ export class Session {
   locked = false;
   /** The model-facing history, provider-neutral (mapped to a wire format only in llm/). */
   readonly history: ChatMessage[] = [];
+  /** Where each user message (by id) starts in `history`: regenerate and edit cut the history there. */
+  readonly historyAt = new Map<string, number>();
   readonly view: ConversationView;
   /** True for a stored chat made live again: its earlier messages are in `view`, not in the event log. */
   readonly reopened: boolean;

@@ -35,8 +35,12 @@ function toolLine(m: SavedMessage): string {
   return `${m.toolName ?? 'tool'}${m.toolError ? ` failed: ${m.toolError}` : ''}`;
 }
 
+/** The readable exports show the chat as it stands; earlier versions are in the JSON export (`superseded`). */
+const currentOnly = (messages: SavedMessage[]) => messages.filter((m) => !m.superseded);
+
 /** Plain text for reading or pasting: one block per message, tool calls named. */
-export function exportText(c: ConversationRecord, messages: SavedMessage[], appName: string): string {
+export function exportText(c: ConversationRecord, all: SavedMessage[], appName: string): string {
+  const messages = currentOnly(all);
   const lines = [`${c.title}`, `${appName} conversation ${c.id}, model ${c.model}, started ${c.createdAt}`, ''];
   for (const m of messages) {
     const info = meta(m);
@@ -58,7 +62,8 @@ function fenced(text: string, lang = ''): string {
 }
 
 /** Markdown: answers stay markdown; tool calls and results go in code blocks. */
-export function exportMarkdown(c: ConversationRecord, messages: SavedMessage[], appName: string): string {
+export function exportMarkdown(c: ConversationRecord, all: SavedMessage[], appName: string): string {
+  const messages = currentOnly(all);
   const out = [`# ${c.title.replace(/\n/g, ' ')}`, '', `*${appName} conversation \`${c.id}\` · model ${c.model} · started ${c.createdAt}*`, ''];
   for (const m of messages) {
     const info = meta(m);

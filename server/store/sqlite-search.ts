@@ -1,11 +1,13 @@
 import { CONVERSATION_COLUMNS, toConversation, type ConversationRow } from './sqlite-rows.js';
 import { ownerKey, prepared, type SqliteDb } from './sqlite-connection.js';
+import { searchTerms, snippetOf } from './search-text.js';
 import type { SearchHit } from './store.js';
+
+// Re-exported: tests and callers have always found it here.
+export { snippetOf };
 
 // search_index columns: 0 conversation_pk, 1 owner_key, 2 title, 3 body. A title hit weighs more.
 const RANK = 'bm25(search_index, 0, 0, 5, 1)';
-const SNIPPET_TOKENS = 12;
-const MAX_TERMS = 12;
 /**
  * bm25 costs about a microsecond per matching row, so a word found in nearly every message of a heavy
  * user (500,000 messages) would blow the 50 ms budget. Only the newest this-many matching messages,
@@ -18,7 +20,7 @@ export const SEARCH_CANDIDATES = 500;
  * quotes in the input are plain text), all required, restricted to the owner's rows.
  */
 export function ftsQuery(owner: string, q: string): { owned: string; words: string; terms: string[] } | undefined {
-  const terms = (q.match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, MAX_TERMS);
+  const terms = searchTerms(q);
   if (terms.length === 0) return undefined;
   const words = `{title body} : (${terms.map((t) => `"${t}"`).join(' ')})`;
   return { owned: `owner_key : "${ownerKey(owner)}" AND ${words}`, words, terms };
@@ -42,18 +44,6 @@ export function indexDocument(db: SqliteDb, rowid: number, conversationPk: numbe
 /** Removes a conversation's title and message rows from the index, found by key. */
 export function unindexConversation(db: SqliteDb, conversationPk: number): void {
   prepared(db, 'DELETE FROM search_index WHERE rowid IN (SELECT pk FROM messages WHERE conversation_pk = ?) OR rowid = ?').run(conversationPk, -conversationPk);
-}
-
-const fold = (word: string) => word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-
-/** About SNIPPET_TOKENS words around the first word that matches a search term, "…" where cut. */
-export function snippetOf(text: string, terms: string[]): string {
-  const words = text.split(/\s+/).filter(Boolean);
-  const wanted = new Set(terms.map(fold));
-  const hit = Math.max(0, words.findIndex((w) => (w.match(/[\p{L}\p{N}]+/gu) ?? []).some((part) => wanted.has(fold(part)))));
-  const start = Math.max(0, hit - Math.floor(SNIPPET_TOKENS / 3));
-  const end = Math.min(words.length, start + SNIPPET_TOKENS);
-  return `${start > 0 ? '…' : ''}${words.slice(start, end).join(' ')}${end < words.length ? '…' : ''}`;
 }
 
 /** The rowid where the owner's newest SEARCH_CANDIDATES matching messages (DESC) or titles (ASC) begin. */

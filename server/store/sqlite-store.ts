@@ -173,6 +173,21 @@ export class SqliteStore implements Store {
     if (m.role !== 'tool') indexDocument(this.db, pk, conv.pk, conv.owner, 'body', m.text, existing !== undefined);
   }
 
+  supersedeFrom(conversationId: string, owner: string, messageId: string): Promise<number> {
+    return this.run(() =>
+      this.db
+        .transaction(() => {
+          const from = prepared(this.db, 
+            `SELECT m.conversation_pk AS pk, m.seq FROM messages m JOIN conversations c ON c.pk = m.conversation_pk
+             WHERE c.id = ? AND c.owner = ? AND m.id = ?`,
+          ).get(conversationId, owner.toLowerCase(), messageId) as { pk: number; seq: number } | undefined;
+          if (!from) return 0;
+          return prepared(this.db, `UPDATE messages SET details = json_set(details, '$.superseded', json('true')) WHERE conversation_pk = ? AND seq >= ?`).run(from.pk, from.seq).changes;
+        })
+        .immediate(),
+    );
+  }
+
   getMessages(conversationId: string, owner: string): Promise<SavedMessage[]> {
     return this.run(() => {
       const rows = prepared(this.db, 

@@ -75,6 +75,8 @@ export interface StoredMessage {
   timings?: { firstTokenMs?: number; durationMs?: number };
   /** role 'user': the files sent with it (their content lives in the attachments table). */
   attachments?: AttachmentRef[];
+  /** Replaced by a regenerated answer or an edited message: kept as an earlier version, out of the model's view. */
+  superseded?: boolean;
 }
 
 /** A message as read back: the store always knows its position. */
@@ -190,6 +192,11 @@ export interface Store {
   appendMessages(conversationId: string, messages: StoredMessage[]): Promise<void>;
   /** Insert or replace one message by id: a partial answer saved while streaming, then its final form. */
   upsertMessage(m: StoredMessage): Promise<void>;
+  /**
+   * Marks this message and every later one of the conversation as superseded (an answer regenerated,
+   * a message edited): they stay, as the earlier branch. Returns how many; 0 when unknown for this owner.
+   */
+  supersedeFrom(conversationId: string, owner: string, messageId: string): Promise<number>;
   /** In seq order; empty for an unknown conversation or another owner's. */
   getMessages(conversationId: string, owner: string): Promise<SavedMessage[]>;
   /** NOT_FOUND unless the conversation belongs to f.user. */

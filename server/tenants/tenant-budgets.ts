@@ -18,7 +18,8 @@ export interface BudgetSettings {
 export interface BudgetHold {
   /** The output cap the call must be made with (the reservation cannot cover more). */
   maxOutputTokens?: number;
-  settle(actual: { promptTokens: number; completionTokens: number }): Promise<BudgetCrossing | undefined>;
+  /** `reportCrossing: false` skips reading the totals back (the chat was already warned). */
+  settle(actual: { promptTokens: number; completionTokens: number }, options?: { reportCrossing?: boolean }): Promise<BudgetCrossing | undefined>;
 }
 
 /** Returned by settle when spending has passed `warn_at` of a limit. */
@@ -82,32 +83,26 @@ export class TenantBudgets {
     const now = this.settings.now();
     const month = budgetMonth(now, this.settings.timeZone);
     const limits = limitsOf(budget);
+    const request = { tenant, month, requests: 1, promptTokens, limits, ttlMs: this.settings.reservationTtlMs, now };
     let maxOutputTokens = outputCap;
-    if (limits.completionTokens !== undefined) {
-      const used = await this.store.budgetUsed(tenant, month, now);
-      maxOutputTokens = Math.min(outputCap, limits.completionTokens - used.completionTokens);
-      if (maxOutputTokens < 1) throw this.exceeded(tenant, 'completionTokens', now);
+    // One transaction in the common case; only near the end of an output budget is the cap shrunk
+    // to what is left and tried once more (still atomically: the store checks again).
+    let held = await this.store.reserveBudget({ ...request, completionTokens: maxOutputTokens });
+    if (!held.ok && held.exceeded === 'completionTokens' && limits.completionTokens !== undefined) {
+      maxOutputTokens = Math.min(outputCap, limits.completionTokens - held.used.completionTokens);
+      if (maxOutputTokens >= 1) held = await this.store.reserveBudget({ ...request, completionTokens: maxOutputTokens });
     }
-    const held = await this.store.reserveBudget({
-      tenant,
-      month,
-      requests: 1,
-      promptTokens,
-      completionTokens: maxOutputTokens,
-      limits,
-      ttlMs: this.settings.reservationTtlMs,
-      now,
-    });
     if (!held.ok) throw this.exceeded(tenant, held.exceeded, now);
+    const { reservationId } = held;
     let settled = false;
     return {
       maxOutputTokens,
-      settle: async (actual) => {
+      settle: async (actual, options = {}) => {
         if (settled) return undefined;
         settled = true;
         const at = this.settings.now();
-        await this.store.settleBudget(held.reservationId, actual, at);
-        return this.crossing(tenant, month, budget, at);
+        await this.store.settleBudget(reservationId, actual, at);
+        return options.reportCrossing === false ? undefined : this.crossing(tenant, month, budget, at);
       },
     };
   }

@@ -22,6 +22,7 @@ import { usageMeter } from './components/usage-meter.js';
 import { tenantPicker } from './components/tenant-picker.js';
 import { showEarlier } from './components/show-earlier.js';
 import { chatNotice } from './components/chat-notice.js';
+import { warmUpRendererWhenIdle } from './markdown/warm-up.js';
 
 /** Entry point: stores first, then the socket (so it opens before Alpine renders), then Alpine. */
 
@@ -55,3 +56,4 @@ const components = {
 for (const [name, factory] of Object.entries(components)) Alpine.data(name, factory);
 
 Alpine.start();
+warmUpRendererWhenIdle();

@@ -164,7 +164,7 @@ export async function waitForAnswerEnd(page: Page): Promise<void> {
  * A TCP forwarder in front of the server, so a test can restart the server (on a new port) while
  * the page keeps the same origin — the way a real deployment's proxy hides a restart.
  */
-export async function startForwarder(targetPort: number): Promise<{ port: number; setTarget(port: number): void; close(): Promise<void> }> {
+export async function startForwarder(targetPort: number): Promise<{ port: number; setTarget(port: number): void; dropConnections(): void; close(): Promise<void> }> {
   let target = targetPort;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -183,6 +183,10 @@ export async function startForwarder(targetPort: number): Promise<{ port: number
     port: (server.address() as net.AddressInfo).port,
     setTarget(port) {
       target = port;
+    },
+    /** Cuts every open connection, as a network blip would, and keeps accepting new ones. */
+    dropConnections() {
+      for (const socket of sockets) socket.destroy();
     },
     async close() {
       for (const socket of sockets) socket.destroy();

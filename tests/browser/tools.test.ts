@@ -84,6 +84,50 @@ describe('choosing tools and data sources', () => {
   });
 });
 
+describe('choosing tools on a phone', () => {
+  it('keeps the chips behind a "Tools" button whose sheet holds the same checkboxes', async () => {
+    await context.close();
+    context = await newUserContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    page = await openChat(context, chat.url);
+    const toolsButton = page.getByRole('button', { name: 'Tools', exact: true });
+    const sheet = page.getByRole('dialog', { name: 'Tools and data' });
+    await toolsButton.waitFor();
+    // No sideways-scrolling row: the footer shows the button, not the chips, and nothing overflows.
+    expect(await checkbox('basic_math').isVisible()).toBe(false);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBe(0);
+
+    await toolsButton.tap();
+    await sheet.waitFor();
+    for (const id of [...TOOL_IDS, ...SOURCE_IDS]) expect(await sheet.getByRole('checkbox', { name: id }).isVisible()).toBe(true);
+    if (await checkbox('code_execution').isChecked()) await checkbox('code_execution').tap();
+    if (!(await checkbox('basic_math').isChecked())) await checkbox('basic_math').tap();
+    await sheet.getByRole('button', { name: 'Done' }).tap();
+    await sheet.waitFor({ state: 'hidden' });
+    expect(await checkbox('basic_math').isVisible()).toBe(false);
+
+    chat.upstream.enqueue(scriptFromChunks(answerChunks('Noted.'), { delayMs: 5 }));
+    await sendMessage(page, 'Tools chosen in the sheet');
+    await waitForAnswerEnd(page);
+    const offered = (chat.upstream.requests.at(-1)!.body.tools ?? []).map((tool: { function: { name: string } }) => tool.function.name);
+    expect(offered).toContain('basic_math');
+    expect(offered).not.toContain('code_execution');
+
+    // Reopened after the first message: the chosen tool is there, locked (the button's name stays "Tools").
+    await expect.poll(() => toolsButton.locator('.tools-lock').isVisible()).toBe(true);
+    await toolsButton.tap();
+    await expect.poll(() => sheet.getByRole('checkbox', { name: 'basic_math' }).isDisabled()).toBe(true);
+    await page.keyboard.press('Escape');
+    await sheet.waitFor({ state: 'hidden' });
+  });
+
+  it('shows the chips and no "Tools" button on a desktop', async () => {
+    page = await openChat(context, chat.url);
+    await checkbox('basic_math').waitFor();
+    expect(await page.getByRole('button', { name: 'Tools', exact: true }).isVisible()).toBe(false);
+  });
+});
+
 describe('tool calls', () => {
   it('shows a call collapsed, with its name, arguments and result', async () => {
     page = await openChat(context, chat.url);

@@ -41,7 +41,7 @@ describe('attachments in chat records', () => {
     const rows: StoredMessage[] = [{ id: 'u1', conversationId: 's_1', role: 'user', text: 'see files', createdAt: fact.at, attachments: refs }];
     expect(entriesFrom(rows)[0]?.attachments).toEqual(refs);
     const files = new Map<string, ModelFile>([['f1', { kind: 'text', name: 'plan.md', mime: 'text/markdown', text: 'Launch it' }]]);
-    expect(historyFrom(rows, files)).toEqual([{ role: 'user', text: 'see files', files: [{ kind: 'text', name: 'plan.md', mime: 'text/markdown', text: 'Launch it' }] }]);
+    expect(historyFrom(rows, undefined, files)).toEqual([{ role: 'user', text: 'see files', files: [{ kind: 'text', name: 'plan.md', mime: 'text/markdown', text: 'Launch it' }] }]);
     expect(historyFrom(rows)).toEqual([{ role: 'user', text: 'see files' }]);
   });
 });

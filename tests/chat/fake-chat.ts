@@ -12,6 +12,7 @@ import { SessionManager } from '../../server/sessions/session-manager.js';
 import type { AccessPolicy } from '../../server/access/policy.js';
 import type { TenantBudgets } from '../../server/tenants/tenant-budgets.js';
 import { TenantDirectory } from '../../server/tenants/tenant-directory.js';
+import { LocalPresence } from '../../server/scale/presence.js';
 import { ToolRegistry } from '../../server/tools/registry.js';
 
 const silent = pino({ level: 'silent' });
@@ -91,6 +92,7 @@ export function fakeDeps(options: FakeDepsOptions = {}): ChatDeps & { shuttingDo
     catalog: DataSourceCatalog.fromEntries([], '.'),
     policy: options.policy ?? allowAll,
     tenants: options.tenants ?? TenantDirectory.implicit(),
+    presence: new LocalPresence(),
     ...(options.budgets ? { budgets: options.budgets } : {}),
     shuttingDown: false,
     ...(options.archive ? { archive: options.archive } : {}),

@@ -39,4 +39,21 @@ describe('reopening a stored chat', () => {
     expect(entries[2]?.toolCall).toEqual({ callId: 'c1', name: 'basic_math', args: { expression: '6*7' }, content: '42' });
     expect(entries[4]).toMatchObject({ incomplete: true, model: 'demo' });
   });
+
+  it('keeps earlier versions for the reader and out of the model’s view, and knows where each message starts', () => {
+    const versions: StoredMessage[] = [
+      { ...base, id: 'u1', role: 'user', text: 'first try', superseded: true },
+      { ...base, id: 'a1', role: 'assistant', text: 'old answer', superseded: true },
+      { ...base, id: 'u1b', role: 'user', text: 'second try' },
+      { ...base, id: 'a2', role: 'assistant', text: 'answer, first version', superseded: true },
+      { ...base, id: 'a3', role: 'assistant', text: 'answer, regenerated' },
+    ];
+    const at = new Map<string, number>();
+    expect(historyFrom(versions, at)).toEqual([
+      { role: 'user', text: 'second try' },
+      { role: 'assistant', text: 'answer, regenerated' },
+    ]);
+    expect([...at]).toEqual([['u1b', 0]]);
+    expect(entriesFrom(versions).map((e) => [e.id, !!e.superseded])).toEqual([['u1', true], ['a1', true], ['u1b', false], ['a2', true], ['a3', false]]);
+  });
 });

@@ -59,6 +59,20 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(galaxy.environment).filter((name) => !(name in envSchema.shape))).toEqual([]);
   });
 
+  it('has a "scale" profile: two instances on PostgreSQL and Redis, trusting only their own proxy', () => {
+    const { postgres, redis, 'galaxy-scaled': scaled, 'proxy-scaled': scaledProxy } = compose.services;
+    for (const service of [postgres, redis, scaled, scaledProxy]) expect(service.profiles).toEqual(['scale']);
+    expect(galaxy.profiles).toBeUndefined();
+    expect(scaled.deploy.replicas).toBeGreaterThanOrEqual(2);
+    expect(scaled.ports).toBeUndefined();
+    expect(scaled.environment.DATABASE_URL).toMatch(/^postgres:\/\/galaxy:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/galaxy$/);
+    expect(scaled.environment.REDIS_URL).toBe('redis://redis:6379');
+    expect(scaled.environment.TRUSTED_PROXIES).toBe(`${scaledProxy.networks.galaxy.ipv4_address}/32`);
+    expect(scaledProxy.environment.GALAXY_UPSTREAM).toBe('galaxy-scaled:8000');
+    expect(Object.keys(scaled.environment).filter((name) => !(name in envSchema.shape))).toEqual([]);
+    expect(Object.keys(scaled.depends_on).sort()).toEqual(['postgres', 'redis']);
+  });
+
   it('runs the tested nginx template with every placeholder filled', () => {
     expect(proxy.image).toMatch(/^nginx:\d+\.\d+\.\d+/);
     expect(proxy.volumes).toContain('./deploy/nginx/galaxy.conf.template:/etc/nginx/templates/galaxy.conf.template:ro');

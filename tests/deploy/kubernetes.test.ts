@@ -130,6 +130,19 @@ describe.skipIf(!hasKubectl)('kubernetes manifests', () => {
     });
   }
 
+  it('runs the scale-out overlay as 2+ pods that require PostgreSQL and Redis, with an autoscaler', () => {
+    const objects = render(`${ROOT}/overlays/scale-out`);
+    const deployment = one(objects, 'Deployment');
+    expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
+    const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.valueFrom?.secretKeyRef]));
+    for (const name of ['DATABASE_URL', 'REDIS_URL']) expect(env[name]).toEqual({ name: 'galaxy-chat-secrets', key: name, optional: false });
+    const hpa = one(objects, 'HorizontalPodAutoscaler');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name });
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+    expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+    expect(one(objects, 'PodDisruptionBudget').spec.minAvailable).toBeLessThan(hpa.spec.minReplicas);
+  });
+
   it('keeps the SQLite overlay to one pod on a claim, never two at once', () => {
     const objects = render(`${ROOT}/overlays/sqlite-single`);
     const deployment = one(objects, 'Deployment');

@@ -32,7 +32,7 @@ describe('the page and its assets', () => {
   it('serves vendored libraries from node_modules at versioned, immutable paths via a generated vendor module', async () => {
     const vendor = await g.get('/static/vendor.js');
     expect(vendor.headers.get('content-type')).toContain('text/javascript');
-    for (const [key, pkg] of [['marked', 'marked'], ['dompurify', 'dompurify'], ['alpinejs-csp', '@alpinejs/csp'], ['chart.js', 'chart.js']] as const) {
+    for (const [key, pkg] of [['marked', 'marked'], ['dompurify', 'dompurify'], ['alpinejs-csp', '@alpinejs/csp'], ['highlight.js', 'highlight.js'], ['chart.js', 'chart.js']] as const) {
       const url = new RegExp(`/vendor/${key.replace('.', '\\.')}@${version(pkg).replaceAll('.', '\\.')}/[\\w.-]+`).exec(vendor.text)?.[0];
       expect(url, key).toBeTruthy();
       const lib = await g.get(url!);
@@ -40,6 +40,20 @@ describe('the page and its assets', () => {
       expect(lib.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     }
     expect(Number(version('dompurify').split('.')[0])).toBeGreaterThanOrEqual(3);
+  });
+
+  it('serves highlight.js as one ES module wrapped from the package’s own CommonJS files', async () => {
+    const vendor = await g.get('/static/vendor.js');
+    const url = /\/vendor\/highlight\.js@[\d.]+\/highlight\.esm\.js/.exec(vendor.text)?.[0];
+    expect(vendor.text).toContain(`export { default as hljs } from '${url}';`);
+    const module = await g.get(url!);
+    expect(module.headers.get('content-type')).toContain('text/javascript');
+    expect(module.text).toContain('hljs.registerLanguage("javascript", ');
+    expect(module.text.trimEnd().endsWith('export default hljs;')).toBe(true);
+    const { readFileSync } = await import('node:fs');
+    const { createRequire } = await import('node:module');
+    const core = readFileSync(createRequire(import.meta.url).resolve('highlight.js/lib/core'), 'utf8');
+    expect(module.text).toContain(core);
   });
 
   it('answers conditional requests with 304 and refuses paths outside static/', async () => {

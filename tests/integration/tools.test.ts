@@ -99,6 +99,17 @@ describe('tool calls through the WebSocket', () => {
     client.close();
   }, 60_000);
 
+  it('lets the demo model run Python derived from the request (the README example)', async () => {
+    const { client } = await g.open({ email: 'demo-python@example.com' });
+    client.send({ type: 'select-model', model: 'demo' });
+    await client.next('model-selected');
+    client.send({ type: 'send', text: 'run python to sum the squares of 1..10' });
+    const result = await client.next('tool-result', 30_000);
+    expect(result.content).toContain('385');
+    await client.next('message-end', 10_000);
+    client.close();
+  }, 60_000);
+
   it('bounds the tool loop at MAX_TOOL_ROUNDS and fails soft', async () => {
     const { client } = await g.open({ email: 'loop@example.com' });
     g.upstream.enqueue(call('r1', 'basic_math', { expression: '1' }), call('r2', 'basic_math', { expression: '2' }), call('r3', 'basic_math', { expression: '3' }));

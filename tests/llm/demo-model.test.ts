@@ -93,11 +93,27 @@ describe('DemoModel: tool calls', () => {
     expect(await callFor('calculate 7 times 6 please')).toEqual({ name: 'basic_math', args: { expression: '7 * 6' } });
   });
 
-  it('calls code_execution with Python that uses the message', async () => {
-    const { name, args } = await callFor('Write Python code to add 2 + 3');
-    expect(name).toBe('code_execution');
-    expect(args.code).toContain('message = "Write Python code to add 2 + 3"');
-    expect(args.code).toContain('print("2 + 3 =", 2 + 3)');
+  it('calls code_execution with Python derived from the request', async () => {
+    expect(await callFor('Write Python code to add 2 + 3')).toEqual({ name: 'code_execution', args: { code: 'print("2 + 3", "=", 2 + 3)' } });
+    expect((await callFor('Run this python:\n```python\nprint(sum(range(5)))\n```')).args.code).toBe('print(sum(range(5)))');
+    expect((await callFor('Python: print(2 ** 10)')).args.code).toBe('print(2 ** 10)');
+    expect((await callFor('Write a Python script that prints the first 7 primes')).args.code).toMatch(/^count = 7\n/);
+    expect((await callFor('python program for fibonacci, 12 numbers')).args.code).toMatch(/^count = 12\n/);
+    expect((await callFor('Use code to sort [3, 1, 2]')).args.code).toBe('values = [3, 1, 2]\nprint(sorted(values))');
+    expect((await callFor('run python to sum the squares of 1..10')).args.code).toBe('print(sum(n ** 2 for n in range(1, 10 + 1)))');
+  });
+
+  it('says plainly that it cannot write code it cannot derive, instead of running something else', async () => {
+    const model = new DemoModel({ wordDelayMs: 0 });
+    const spec = { type: 'function' as const, function: { name: 'code_execution', description: 'Run Python', parameters: { type: 'object' } } };
+    let text = '';
+    let calls = 0;
+    for await (const event of model.stream({ messages: [{ role: 'user', text: 'Write a Python web scraper for my bank' }], tools: [spec], signal: new AbortController().signal })) {
+      if (event.type === 'text') text += event.text;
+      else calls = event.toolCalls.length;
+    }
+    expect(calls).toBe(0);
+    expect(text).toContain('cannot write a program for that');
   });
 
   it('calls user_lookup with the person or email asked for', async () => {

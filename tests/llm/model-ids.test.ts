@@ -20,7 +20,7 @@ describe('model ids', () => {
   it('loads the specification file as written: names shown, ids derived, the key from LLM_API_KEY', () => {
     const models = loadLlmConfig(SPEC_FILE, { vars: { LLM_API_KEY: 'sk-ant-spec' } });
     expect(models).toEqual([
-      { name: 'anthropic-claude', label: 'Anthropic Claude', provider: 'anthropic', modelName: 'claude-3-5-sonnet-20241022', baseUrl: 'https://api.anthropic.com/v1', apiKey: 'sk-ant-spec' },
+      { name: 'anthropic-claude', label: 'Anthropic Claude', provider: 'anthropic', modelName: 'claude-3-5-sonnet-20241022', baseUrl: 'https://api.anthropic.com/v1', apiKey: 'sk-ant-spec', apiKeyVariable: 'LLM_API_KEY' },
       {
         name: 'openai-gpt-3.5',
         label: 'OpenAI GPT-3.5',
@@ -28,6 +28,8 @@ describe('model ids', () => {
         modelName: 'gpt-3.5-turbo',
         baseUrl: 'https://api.openai.com/v1',
         unavailableReason: 'API key not set (OPENAI_API_KEY)',
+        // A tenant holding OPENAI_API_KEY among its credentials calls it with its own key.
+        apiKeyVariable: 'OPENAI_API_KEY',
       },
       { name: 'local-ollama', label: 'Local Ollama', provider: 'ollama', modelName: 'llama2', baseUrl: 'http://localhost:11434/v1', apiKey: 'not-required' },
     ]);

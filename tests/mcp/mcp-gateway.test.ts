@@ -64,11 +64,11 @@ describe('/mcp gateway', () => {
   it('lists only the tools the caller may use, built-in and MCP, by their gateway names', async () => {
     const staff = await gatewayClient('alice@example.com');
     const names = (await staff.listTools()).tools.map((t) => t.name).sort();
-    expect(names).toEqual(['basic_math', 'code_execution', 'probe__cancellations', 'probe__env', 'probe__grow', 'probe__wait', 'sql_query', 'user_lookup']);
+    expect(names).toEqual(['basic_math', 'code_execution', 'probe__cancellations', 'probe__env', 'probe__fingerprint', 'probe__grow', 'probe__wait', 'sql_query', 'user_lookup']);
     await staff.close();
     const guest = await gatewayClient('visitor@guest.example.org');
     const listed = (await guest.listTools()).tools;
-    expect(listed.map((t) => t.name).sort()).toEqual(['basic_math', 'probe__cancellations', 'probe__env', 'probe__grow', 'probe__wait']);
+    expect(listed.map((t) => t.name).sort()).toEqual(['basic_math', 'probe__cancellations', 'probe__env', 'probe__fingerprint', 'probe__grow', 'probe__wait']);
     expect(listed.find((t) => t.name === 'probe__wait')!.inputSchema.properties).toHaveProperty('ms');
     await guest.close();
   });

@@ -127,7 +127,8 @@ describe('per-tenant MCP credentials', () => {
   });
 
   it('writes no token to any log line or transcript', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 200)); // let the transcripts' buffered writes land
+    // Everything recorded so far is on disk once every chat's sinks have flushed.
+    await Promise.all(g.server.ctx.sessions.all().map((session) => session.flushRecords()));
     const transcripts = readdirSync(g.logsDir, { recursive: true })
       .map(String)
       .filter((f) => f.endsWith('.jsonl'))

@@ -76,7 +76,7 @@ describe('/metrics', () => {
   });
 
   it('keeps label values bounded ("other"), and counts what happened before prom-client loaded', async () => {
-    const metrics = new PrometheusMetrics({ toolNames: ['basic_math'], providers: ['openai'], liveSessions: () => 0 });
+    const metrics = new PrometheusMetrics({ toolNames: ['basic_math'], providers: ['openai'], models: ['demo'], tenants: ['default'], liveSessions: () => 0 });
     for (let i = 0; i < 100; i += 1) {
       metrics.toolCall(`made_up_${i}`, `WEIRD_${i}`, 5);
       metrics.upstreamError(`provider-${i}`, `CODE_${i}`);

@@ -37,4 +37,10 @@ describe('npm run backup', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(`backup failed: No database at ${join(dir, 'missing.db')}.\n`);
   });
+
+  it('points a PostgreSQL DATABASE_URL to pg_dump instead', () => {
+    const result = runBackup('postgres://galaxy@db.internal/galaxy', join(dir, 'x.db'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('backup failed: DATABASE_URL is PostgreSQL; back it up with pg_dump (docs/deployment.md, "Running on PostgreSQL").\n');
+  });
 });

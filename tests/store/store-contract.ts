@@ -35,6 +35,23 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect((await store.getConversation('c1', 'ALICE@example.com'))?.title).toBe('Chat c1');
     });
 
+    it('supersedes a message and every later one, keeping them as the earlier branch, for the owner only', async () => {
+      await store.createConversation(conv('v1', 'alice@example.com', '2026-01-01T00:00:00.000Z'));
+      await store.appendMessages('v1', [
+        msg('u1', 'v1', 'user', 'first', '2026-01-01T00:00:01.000Z'),
+        msg('a1', 'v1', 'assistant', 'answer one', '2026-01-01T00:00:02.000Z', { usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 } }),
+        msg('u2', 'v1', 'user', 'second', '2026-01-01T00:00:03.000Z'),
+        msg('a2', 'v1', 'assistant', 'answer two', '2026-01-01T00:00:04.000Z'),
+      ]);
+      expect(await store.supersedeFrom('v1', 'bob@example.com', 'u2')).toBe(0);
+      expect(await store.supersedeFrom('v1', 'alice@example.com', 'nope')).toBe(0);
+      expect(await store.supersedeFrom('v1', 'Alice@example.com', 'a1')).toBe(3);
+      await store.appendMessages('v1', [msg('a1b', 'v1', 'assistant', 'answer one, again', '2026-01-01T00:00:05.000Z')]);
+      const messages = await store.getMessages('v1', 'alice@example.com');
+      expect(messages.map((m) => [m.id, !!m.superseded])).toEqual([['u1', false], ['a1', true], ['u2', true], ['a2', true], ['a1b', false]]);
+      expect(messages[1]).toMatchObject({ text: 'answer one', usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 } });
+    });
+
     it('pages newest first with a cursor, without gaps or repeats', async () => {
       for (let i = 0; i < 7; i++) await store.createConversation(conv(`p${i}`, 'alice@example.com', `2026-02-0${i + 1}T00:00:00.000Z`));
       // Same updatedAt for two: the id breaks the tie, so paging stays exact.

@@ -29,6 +29,18 @@ export interface NginxOptions {
   proxySecret: string;
   /** email → password, written as a {SSHA} htpasswd file (a scheme nginx reads natively). */
   users: Record<string, string>;
+  /**
+   * Act like a corporate proxy that blocks WebSockets: every request carrying an Upgrade header is
+   * answered 403 before it reaches Galaxy. The one change made to the shipped template's text.
+   */
+  refuseWebSocketUpgrades?: boolean;
+}
+
+/** Puts the upgrade refusal first in the template's `location /` block. */
+function refusingUpgrades(config: string): string {
+  const marker = 'location / {\n';
+  if (!config.includes(marker)) throw new Error(`no "location / {" block in ${TEMPLATE}`);
+  return config.replace(marker, `${marker}    if ($http_upgrade) { return 403; }\n`);
 }
 
 export async function freePort(): Promise<number> {
@@ -61,12 +73,13 @@ export async function startNginx(options: NginxOptions): Promise<NginxProxy> {
   const htpasswd = join(prefix, 'htpasswd');
   writeFileSync(htpasswd, `${Object.entries(options.users).map(([u, p]) => sshaLine(u, p)).join('\n')}\n`);
   const port = await freePort();
-  const config = renderTemplate(readFileSync(TEMPLATE, 'utf8'), {
+  const rendered = renderTemplate(readFileSync(TEMPLATE, 'utf8'), {
     GALAXY_LISTEN: `127.0.0.1:${port}`,
     GALAXY_UPSTREAM: options.upstream,
     GALAXY_HTPASSWD: htpasswd,
     GALAXY_PROXY_SECRET: options.proxySecret,
   });
+  const config = options.refuseWebSocketUpgrades ? refusingUpgrades(rendered) : rendered;
   writeFileSync(join(prefix, 'galaxy.conf'), config);
   // As root, nginx switches its workers to `nobody`, who cannot enter a 0700 temp dir: keep them
   // root here (the test machine), as the official image's own main context handles this itself.

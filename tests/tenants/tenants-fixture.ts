@@ -25,7 +25,7 @@ tenants:
     tools: [basic_math, user_lookup]
     data_sources: [directory]
     system_prompt: "You are assisting Microsoft staff."
-    credentials: { JIRA_TOKEN: "\${MICROSOFT_JIRA_TOKEN}" }
+    credentials: { JIRA_TOKEN: "\${MICROSOFT_JIRA_TOKEN}", FAKE_KEY: "\${MICROSOFT_MODEL_KEY}" }
   - id: smallco
     name: Small Company
     members: ["*@small.example"]
@@ -33,4 +33,7 @@ tenants:
     data_sources: []
 `;
 
-export const TENANT_ENV = { GOOGLE_JIRA_TOKEN: GOOGLE_TOKEN, MICROSOFT_JIRA_TOKEN: MICROSOFT_TOKEN };
+/** Microsoft pays for its own model calls: the fake model's `api_key: ${FAKE_KEY}` takes this key in its chats. */
+export const MICROSOFT_MODEL_KEY = 'sk-microsoft-own-provider-key-4411';
+
+export const TENANT_ENV = { GOOGLE_JIRA_TOKEN: GOOGLE_TOKEN, MICROSOFT_JIRA_TOKEN: MICROSOFT_TOKEN, MICROSOFT_MODEL_KEY };

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerChunks, toolCallAnswerChunks } from '../support/chunks.js';
 import { scriptFromChunks } from '../support/fake-upstream.js';
 import { startGalaxy, type Galaxy } from '../support/galaxy.js';
-import { GOOGLE_TOKEN, JOHN, MIA, MICROSOFT_TOKEN, NOBODY, SAM, TENANTS_YAML, TENANT_ENV } from './tenants-fixture.js';
+import { GOOGLE_TOKEN, JOHN, MIA, MICROSOFT_MODEL_KEY, MICROSOFT_TOKEN, NOBODY, SAM, TENANTS_YAML, TENANT_ENV } from './tenants-fixture.js';
+import { UPSTREAM_KEY } from '../support/galaxy.js';
 
 let g: Galaxy;
 const logLines: string[] = [];
@@ -54,6 +55,8 @@ describe('tenants: who sees what', () => {
     expect(request.body.messages[0].content).toContain('You are assisting Microsoft staff.');
     expect(request.body.messages[0].content).not.toContain('Google');
     expect(request.body.tools.map((t: { function: { name: string } }) => t.function.name).sort()).toEqual(['basic_math', 'user_lookup']);
+    // Microsoft's own provider key, not the operator's, for Microsoft's chats.
+    expect(request.headers.authorization).toBe(`Bearer ${MICROSOFT_MODEL_KEY}`);
     client.send({ type: 'select-tenant', tenant: 'google' });
     expect((await client.next('error')).code).toBe('SELECTION_LOCKED');
     client.ws.close();
@@ -109,6 +112,7 @@ describe('tenants: every crossing is tried and refused', () => {
     g.upstream.enqueue(scriptFromChunks(answerChunks('Microsoft only')));
     mia.client.send({ type: 'send', text: 'Microsoft business' });
     await mia.client.next('message-end');
+    expect(g.upstream.requests.at(-1)!.headers.authorization).toBe(`Bearer ${MICROSOFT_MODEL_KEY}`);
     const chatId = mia.ready.session.id;
     mia.client.ws.close();
 
@@ -131,10 +135,16 @@ describe('tenants: credentials never leave', () => {
     const { client, ready } = await g.open({ email: JOHN });
     client.send({ type: 'new-chat' });
     const fresh = await client.next('ready');
+    // A new chat keeps the tenant of the one before (Microsoft); this one works for Google.
+    expect(fresh.session.tenant).toBe('microsoft');
+    client.send({ type: 'select-tenant', tenant: 'google' });
+    await client.next('scope');
     // An upstream echoing both secrets (say, a prompt-injected tool result repeated back).
     g.upstream.enqueue(scriptFromChunks(answerChunks(`Keys: ${GOOGLE_TOKEN} and ${MICROSOFT_TOKEN} done`)));
     client.send({ type: 'send', text: 'What are the keys?' });
     await client.next('message-end');
+    // Google has no key of its own: the operator's configured key.
+    expect(g.upstream.requests.at(-1)!.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
     await g.server.ctx.sessions.get(fresh.session.id, JOHN)?.flushRecords();
     const frames = JSON.stringify(client.events);
     expect(frames).toContain('[REDACTED]');
@@ -145,7 +155,7 @@ describe('tenants: credentials never leave', () => {
       .map((f) => readFileSync(join(g.logsDir, f), 'utf8'))
       .join('\n');
     expect(transcripts).toContain('"audit"');
-    for (const secret of [GOOGLE_TOKEN, MICROSOFT_TOKEN]) {
+    for (const secret of [GOOGLE_TOKEN, MICROSOFT_TOKEN, MICROSOFT_MODEL_KEY]) {
       expect(frames).not.toContain(secret);
       expect(exported.text).not.toContain(secret);
       expect(transcripts).not.toContain(secret);

@@ -13,7 +13,7 @@ export function appShell() {
       return this.session.connection === 'reconnecting';
     },
     get connectionText() {
-      return 'Offline — reconnecting…';
+      return this.session.retryNote || 'Offline — reconnecting…';
     },
     /** Outside test mode the badge is hidden, so the header names the person on its own. */
     get showSignedIn() {

@@ -13,6 +13,8 @@ export function chatMessage(message) {
     commentOpen: false,
     copyLabel: 'Copy answer',
     comment: '',
+    editing: false,
+    draft: '',
 
     get isUser() {
       return this.message.role === 'user';
@@ -48,6 +50,40 @@ export function chatMessage(message) {
       if (!this.message.at) return '';
       const at = new Date(this.message.at);
       return Number.isNaN(at.getTime()) ? '' : `${this.isUser ? 'Sent' : 'Answered'} ${at.toLocaleString()}`;
+    },
+    get isSuperseded() {
+      return Boolean(this.message.superseded);
+    },
+    /** The newest current answer, when nothing is running: the one "Regenerate" asks again. */
+    get canRegenerate() {
+      if (chatStore().busy || this.isSuperseded || !this.message.done || !this.message.id) return false;
+      const current = chatStore().messages.filter((m) => m.role === 'assistant' && !m.superseded);
+      return current[current.length - 1] === this.message;
+    },
+    get canEdit() {
+      return this.isUser && !this.isSuperseded && !this.message.pending && Boolean(this.message.id) && !chatStore().busy && sessionStore().ready;
+    },
+    get editId() {
+      return `edit-${this.message.key}`;
+    },
+    get isDraftEmpty() {
+      return this.draft.trim() === '';
+    },
+    regenerate() {
+      chatClient.regenerate();
+    },
+    startEdit() {
+      this.draft = this.message.text;
+      this.editing = true;
+      this.$nextTick(() => this.$refs.editor?.focus());
+    },
+    cancelEdit() {
+      this.editing = false;
+    },
+    resend() {
+      const text = this.draft.trim();
+      if (!text) return;
+      if (chatClient.editMessage(this.message.id, text)) this.editing = false;
     },
     get isCommentEmpty() {
       return this.comment.trim() === '';

@@ -4,6 +4,11 @@ import { sessionStore } from '../state/stores.js';
 /**
  * Tools and data sources for this chat. Open until the first message; then the server locks the
  * selection and only what was chosen stays on show, behind a lock. "New chat" unlocks.
+ *
+ * On a narrow screen the chips would be one long sideways-scrolling row, so CSS hides them behind
+ * a "Tools" button; the button opens a sheet (a native modal <dialog>: focus, Escape and the
+ * backdrop behave by themselves) and the very same checkboxes move into it while it is open, then
+ * back. One set of inputs means one source of truth, whatever the screen width.
  */
 export function toolPicker() {
   return {
@@ -23,6 +28,28 @@ export function toolPicker() {
       const { tools, locked, selectedTools } = this.session;
       return locked ? tools.filter((tool) => selectedTools.includes(tool.name)) : tools;
     },
+    /** Built-in tools first, then one group per MCP server (its tools named without the server prefix). */
+    get toolGroups() {
+      const groups = [];
+      for (const tool of this.visibleTools) {
+        const key = tool.server ?? '';
+        let group = groups.find((g) => g.key === key);
+        if (!group) {
+          group = { key, label: key ? `Tools from ${key}` : 'Tools', tools: [] };
+          if (key) groups.push(group);
+          else groups.unshift(group);
+        }
+        group.tools.push(tool);
+      }
+      return groups.length > 0 ? groups : [{ key: '', label: 'Tools', tools: [] }];
+    },
+    toolLabel(tool) {
+      return tool.server && tool.name.startsWith(`${tool.server}__`) ? tool.name.slice(tool.server.length + 2) : tool.name;
+    },
+    toolTitle(tool) {
+      const state = tool.available === false ? ` (unavailable: ${tool.reason ?? 'down'})` : '';
+      return `${tool.name}: ${tool.description}${state}`;
+    },
     get visibleDataSources() {
       const { dataSources, locked, selectedDataSources } = this.session;
       return locked ? dataSources.filter((source) => selectedDataSources.includes(source.id)) : dataSources;
@@ -32,6 +59,23 @@ export function toolPicker() {
     },
     get showNoSources() {
       return this.session.locked && this.visibleDataSources.length === 0;
+    },
+    get selectionCount() {
+      return this.session.selectedTools.length + this.session.selectedDataSources.length;
+    },
+    get hasSelection() {
+      return this.selectionCount > 0;
+    },
+
+    openSheet() {
+      this.$refs.sheetBody.append(this.$refs.choices);
+      this.$refs.sheet.showModal();
+    },
+    closeSheet() {
+      this.$refs.sheet.close();
+    },
+    onSheetClose() {
+      this.$el.insertBefore(this.$refs.choices, this.$refs.sheet);
     },
 
     isToolSelected(tool) {

@@ -46,13 +46,15 @@ function appendEntries(entries, runningMessageId) {
   let turnAnswer = null;
   for (const entry of entries) {
     if (entry.role === 'user') {
-      addUserMessage({ id: entry.id, text: entry.text, at: entry.at, attachments: entry.attachments ?? [] });
+      const message = addUserMessage({ id: entry.id, text: entry.text, at: entry.at, attachments: entry.attachments ?? [] });
+      message.superseded = Boolean(entry.superseded);
       turnAnswer = null;
     } else if (entry.role === 'assistant') {
       turnAnswer = addAssistantMessage({ id: entry.id, model: entry.model ?? '', at: entry.at });
       // The answer still streaming stays open: its next deltas append to it.
       turnAnswer.done = entry.id !== runningMessageId;
       turnAnswer.incomplete = Boolean(entry.incomplete);
+      turnAnswer.superseded = Boolean(entry.superseded);
       if (entry.text) textStreamFor(turnAnswer).setText(entry.text, turnAnswer.done);
     } else if (entry.role === 'tool' && entry.toolCall) {
       turnAnswer ??= addAssistantMessage({ id: entry.id, model: entry.model ?? '', at: entry.at });

@@ -20,6 +20,18 @@ export function expectFeedbackConfirmation() {
   awaitedConfirmations += 1;
 }
 
+/** What a chat may use and has chosen, from `ready` or `scope` (the same shape in both). */
+function applyScope(session, event) {
+  session.tenant = event.session.tenant ?? '';
+  session.model = event.session.model;
+  session.models = event.models;
+  session.tools = event.tools;
+  session.dataSources = event.dataSources;
+  session.selectedTools = [...event.session.tools];
+  session.selectedDataSources = [...event.session.dataSources];
+  session.locked = Boolean(event.session.locked);
+}
+
 export const sessionHandlers = {
   ready(event) {
     const session = sessionStore();
@@ -32,15 +44,8 @@ export const sessionHandlers = {
     session.user = event.user;
     session.testMode = Boolean(event.testMode);
     session.sessionId = event.session.id;
-    session.model = event.session.model;
-    session.models = event.models;
-    session.tools = event.tools;
-    session.dataSources = event.dataSources;
-    session.selectedTools = [...event.session.tools];
-    session.selectedDataSources = [...event.session.dataSources];
-    session.locked = Boolean(event.session.locked);
+    applyScope(session, event);
     session.tenants = event.tenants ?? [];
-    session.tenant = event.session.tenant ?? '';
     session.maxMessageChars = event.limits?.maxMessageChars ?? session.maxMessageChars;
     attachmentStore().limits = event.limits?.attachments ?? null;
     // Files uploaded for another chat cannot be sent in this one.
@@ -67,15 +72,7 @@ export const sessionHandlers = {
 
   /** The answer to select-tenant: the chat now works for another tenant, with its own choices. */
   scope(event) {
-    const session = sessionStore();
-    session.tenant = event.session.tenant;
-    session.model = event.session.model;
-    session.models = event.models;
-    session.tools = event.tools;
-    session.dataSources = event.dataSources;
-    session.selectedTools = [...event.session.tools];
-    session.selectedDataSources = [...event.session.dataSources];
-    session.locked = Boolean(event.session.locked);
+    applyScope(sessionStore(), event);
     void refreshUsage();
   },
 

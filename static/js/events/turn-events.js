@@ -9,6 +9,7 @@ import {
   findPendingUserMessage,
   findToolPart,
   finishTextStreams,
+  markSupersededFrom,
   textStreamFor,
 } from '../state/messages.js';
 
@@ -39,6 +40,10 @@ export const turnHandlers = {
       addUserMessage({ id: event.id, text: event.text, at: event.at, attachments: event.attachments ?? [] });
     }
     chatStore().busy = true;
+  },
+
+  superseded(event) {
+    markSupersededFrom(event.fromId);
   },
 
   'message-start'(event) {

@@ -1,5 +1,6 @@
 import { marked } from '/static/vendor.js';
 import { sanitizeToFragment } from './sanitize.js';
+import { highlightCodeElement } from './highlight.js';
 
 /**
  * Markdown → sanitized DocumentFragment. Every path goes through `sanitizeToFragment`; the only
@@ -15,8 +16,11 @@ export function lexMarkdown(source, knownLinks) {
   return lexer.lex(source);
 }
 
-/** Renders block tokens (a slice of a `lexMarkdown` result) into a safe fragment. */
-export function renderTokens(tokens) {
+/**
+ * Renders block tokens (a slice of a `lexMarkdown` result) into a safe fragment. `highlight` colours
+ * fenced code; streaming leaves it off for the unfinished last block, which is redrawn every frame.
+ */
+export function renderTokens(tokens, { highlight = false } = {}) {
   let html;
   try {
     html = marked.parser(tokens, { ...marked.defaults, ...MARKED_OPTIONS });
@@ -24,18 +28,18 @@ export function renderTokens(tokens) {
     // marked gives up on some pathological input; showing the raw text beats showing nothing.
     return plainTextFragment(tokens.map((token) => token.raw).join(''));
   }
-  return decorate(sanitizeToFragment(html));
+  return decorate(sanitizeToFragment(html), highlight);
 }
 
 /** Renders a whole markdown document into a safe fragment. */
-export function renderMarkdown(source) {
+export function renderMarkdown(source, options) {
   let tokens;
   try {
     tokens = lexMarkdown(source);
   } catch {
     return plainTextFragment(source);
   }
-  return renderTokens(tokens);
+  return renderTokens(tokens, options);
 }
 
 function plainTextFragment(text) {
@@ -47,9 +51,14 @@ function plainTextFragment(text) {
   return fragment;
 }
 
-/** Adds the page's own chrome around sanitized content: copy buttons on code, scrollers on tables. */
-function decorate(fragment) {
-  for (const pre of fragment.querySelectorAll('pre')) wrapCodeBlock(pre);
+/** Adds the page's own chrome around sanitized content: copy buttons on code, scrollers on tables,
+ *  and (for finished blocks) syntax colours on fenced code. */
+function decorate(fragment, highlight) {
+  for (const pre of fragment.querySelectorAll('pre')) {
+    const code = pre.querySelector('code');
+    if (highlight && code) highlightCodeElement(code);
+    wrapCodeBlock(pre);
+  }
   for (const table of fragment.querySelectorAll('table')) wrapTable(table);
   return fragment;
 }

@@ -111,11 +111,14 @@ function installHooks() {
   if (hooksInstalled) return;
   DOMPurify.addHook('uponSanitizeElement', replaceImageWithLink);
   DOMPurify.addHook('afterSanitizeAttributes', finishAttributes);
+  // Set once: passing the config to every sanitize() call rebuilds its allow-lists each time, a
+  // cost paid on every streamed frame. This instance is ours alone (highlight.js has its own).
+  DOMPurify.setConfig(PURIFY_CONFIG);
   hooksInstalled = true;
 }
 
 /** Sanitizes an HTML string into a DocumentFragment that is safe to append to the page. */
 export function sanitizeToFragment(html) {
   installHooks();
-  return DOMPurify.sanitize(html, PURIFY_CONFIG);
+  return DOMPurify.sanitize(html);
 }

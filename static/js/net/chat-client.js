@@ -1,4 +1,5 @@
 import { Connection } from './connection.js';
+import { backingOffText, refusalText } from './refusal-text.js';
 import { expectFeedbackConfirmation, sessionHandlers, SESSION_ID_KEY } from '../events/session-events.js';
 import { turnHandlers } from '../events/turn-events.js';
 import { addUserMessage } from '../state/messages.js';
@@ -15,6 +16,8 @@ const handlers = { ...sessionHandlers, ...turnHandlers };
 /** The last per-session sequence number applied to the page; resumes ask for everything after it. */
 let lastSeq = 0;
 let nextClientId = 1;
+/** The server's words when it refused this person at hello (NO_TENANT, then close 4006). */
+let helloRefusal = '';
 
 function storedSessionId() {
   try {
@@ -36,11 +39,14 @@ function resumeInfo() {
 
 function applyEvent(event) {
   const seq = typeof event.seq === 'number' ? event.seq : 0;
+  if (event.type === 'error' && event.code === 'NO_TENANT') helloRefusal = String(event.message ?? '');
   if (event.type === 'ready') {
     const session = sessionStore();
     const isNewSession = event.session?.id !== session.sessionId || !event.resumed;
     if (isNewSession) lastSeq = seq;
     connection.markHealthy();
+    sessionStore().transport = connection.mode;
+    sessionStore().retryNote = '';
   } else if (seq > 0) {
     // Replays after a resume start right after lastSeq; anything at or before it is already shown.
     if (seq <= lastSeq) return;
@@ -63,6 +69,11 @@ function onConnectionState(state, _closeCode, detail) {
   if (state === 'reconnecting') {
     // After a shutdown notice the reconnect loop runs silently under the "restarting" banner.
     if (session.connection !== 'restarting') session.connection = 'reconnecting';
+    session.retryNote = '';
+  } else if (state === 'backing-off') {
+    // "Later" (429, 503): the indicator says the server's reason while the page waits to retry.
+    session.connection = 'reconnecting';
+    session.retryNote = backingOffText(detail);
   } else if (state === 'taken-over') {
     session.connection = 'taken-over';
     session.notice ||= 'This chat was opened in another tab or window.';
@@ -72,10 +83,14 @@ function onConnectionState(state, _closeCode, detail) {
   } else if (state === 'refused') {
     session.connection = 'refused';
     session.notice = 'This page is out of date. Reload it to keep chatting.';
-  } else if (state === 'disabled') {
-    // Shown in the same banner as a refusal: the server said live chat is off, retrying would not help.
+  } else if (state === 'no-tenant') {
+    // Accepted at the door but refused at hello (membership removed while the page was open): final too.
     session.connection = 'refused';
-    session.notice = detail;
+    session.notice = refusalText({ status: 403, code: 'NO_TENANT', message: helloRefusal });
+  } else if (state === 'blocked') {
+    // The server refused this page for good (its reason says why); retrying would only fail again.
+    session.connection = 'refused';
+    session.notice = refusalText(detail);
   }
 }
 
@@ -111,6 +126,24 @@ export const chatClient = {
 
   stop() {
     sendOrWarn({ type: 'stop' });
+  },
+
+  /** Asks for the last answer again; the current one becomes an earlier version. */
+  regenerate() {
+    if (!sendOrWarn({ type: 'regenerate' })) return false;
+    const chat = chatStore();
+    chat.busy = true;
+    chat.status = 'Thinking…';
+    return true;
+  },
+
+  /** Replaces one of the person's messages and answers again from there. */
+  editMessage(messageId, text) {
+    if (!sendOrWarn({ type: 'edit-message', messageId, text })) return false;
+    const chat = chatStore();
+    chat.busy = true;
+    chat.status = 'Thinking…';
+    return true;
   },
 
   newChat() {

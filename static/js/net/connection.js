@@ -1,11 +1,19 @@
+import { checkConnection } from './connection-check.js';
+import { openEventStream } from './event-stream-transport.js';
+import { openWebSocket } from './websocket-transport.js';
+
 /**
- * The chat WebSocket: opens at once, says hello (with what it needs to resume), reconnects with
- * backoff, and stops for good only when the server says another tab took over or refused us, or that
- * live chat is turned off (DISABLE_WEBSOCKET).
+ * The chat connection: opens at once, says hello (with what it needs to resume), reconnects with
+ * backoff, and explains itself. A WebSocket first; when its handshake fails the page asks the
+ * server why (the connection check): a refusal (a wrong Origin, no identity…) is shown and ends the
+ * retries, 429 and 503 back off, and when the WebSocket is turned off or keeps failing while the
+ * server itself is fine (a proxy that blocks upgrades), the same protocol goes over HTTP streaming.
  * It knows nothing about the page; events go to `onEvent`, state changes to `onState`.
  */
 
 const PROTOCOL_VERSION = 1;
+const CHECK_PATH = '/api/connection-check';
+const STREAM_PATH = '/sse';
 
 /** Close codes that change what happens next (see docs/protocol.md, "Close codes"). */
 const CLOSE_GOING_AWAY = 1001;
@@ -13,6 +21,7 @@ const CLOSE_POLICY_VIOLATION = 1008;
 const CLOSE_TAKEN_OVER = 4001;
 const CLOSE_PROTOCOL_VERSION = 4002;
 const CLOSE_SESSION_REJECTED = 4004;
+const CLOSE_NO_TENANT = 4006;
 const CLOSE_RATE_LIMITED = 4029;
 
 /** Closes after which the page waits for the person instead of reconnecting by itself. */
@@ -20,42 +29,45 @@ const FINAL_CLOSE_STATES = {
   [CLOSE_TAKEN_OVER]: 'taken-over',
   [CLOSE_SESSION_REJECTED]: 'rejected',
   [CLOSE_PROTOCOL_VERSION]: 'refused',
+  [CLOSE_NO_TENANT]: 'no-tenant',
 };
 
 const FIRST_RETRY_MS = 300;
 const MAX_RETRY_MS = 10_000;
 /** A restarting server is back within seconds: keep trying often (jitter still spreads the tabs). */
 const RESTART_MAX_RETRY_MS = 2_000;
-/** After being closed for flooding, never come straight back. */
+/** After being closed for flooding, or told "too many" or "unavailable", never come straight back. */
 const THROTTLED_RETRY_MS = 5_000;
+/**
+ * Handshakes that failed in a row, with the server answering the check, before HTTP streaming is
+ * used. A proxy that blocks upgrades fails the very first one; a page whose WebSocket worked before
+ * is more likely on a network that is briefly flaky, so it keeps trying the socket for longer.
+ */
+const FALLBACK_AFTER_FAILURES = 2;
+const FALLBACK_AFTER_FAILURES_ONCE_OPENED = 6;
 
-/** The server's message when it answers /ws with WEBSOCKET_DISABLED (DISABLE_WEBSOCKET), else null. */
-async function webSocketDisabledReason(wsUrl) {
-  try {
-    const response = await fetch(wsUrl.replace(/^ws/, 'http'), { headers: { accept: 'application/json' }, cache: 'no-store' });
-    if (response.status !== 503) return null;
-    const body = await response.json();
-    return body?.error?.code === 'WEBSOCKET_DISABLED' ? String(body.error.message) : null;
-  } catch {
-    return null;
-  }
-}
+/** Statuses that mean "later", not "never". */
+const isTemporary = (status) => status === 429 || status >= 500;
 
 export class Connection {
   #url;
   #onEvent;
   #onState;
   #resumeInfo;
-  #socket = null;
+  #transport = null;
   #retryTimer = 0;
   #attempt = 0;
   #serverRestarting = false;
   #stopped = false;
+  /** 'websocket' until upgrades prove impossible here; then 'stream' for the life of the page. */
+  #mode = 'websocket';
+  #failedHandshakes = 0;
+  #webSocketEverOpened = false;
   #boundOnline = () => this.#retryNowIfWaiting();
 
   /**
    * @param {{ url: string, onEvent: (event: object) => void,
-   *           onState: (state: string, closeCode?: number, detail?: string) => void,
+   *           onState: (state: string, closeCode?: number, detail?: object) => void,
    *           resumeInfo: () => { sessionId?: string, lastSeq?: number } }} options
    */
   constructor({ url, onEvent, onState, resumeInfo }) {
@@ -65,17 +77,20 @@ export class Connection {
     this.#resumeInfo = resumeInfo;
   }
 
+  /** 'websocket' or 'stream': which transport carries the chat (for the page and its tests). */
+  get mode() {
+    return this.#mode;
+  }
+
   start() {
     this.#stopped = false;
     window.addEventListener('online', this.#boundOnline);
     this.#open();
   }
 
-  /** Sends a client message; false when there is no open socket to carry it. */
+  /** Sends a client message; false when there is no open connection to carry it. */
   send(message) {
-    if (!this.#socket || this.#socket.readyState !== WebSocket.OPEN) return false;
-    this.#socket.send(JSON.stringify(message));
-    return true;
+    return this.#transport?.send(message) ?? false;
   }
 
   /** The server accepted us (a `ready` arrived): the next drop starts the backoff from scratch. */
@@ -90,7 +105,7 @@ export class Connection {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = 0;
     this.#attempt = 0;
-    this.#discardSocket();
+    this.#discardTransport();
     this.#open();
   }
 
@@ -98,41 +113,67 @@ export class Connection {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
     window.removeEventListener('online', this.#boundOnline);
-    this.#discardSocket();
+    this.#discardTransport();
   }
 
   #open() {
-    const socket = new WebSocket(this.#url);
-    this.#socket = socket;
-    let opened = false;
-    socket.addEventListener('open', () => {
-      opened = true;
-      socket.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, ...this.#resumeInfo() }));
-    });
-    socket.addEventListener('message', (message) => {
-      if (socket !== this.#socket || typeof message.data !== 'string') return;
-      let event;
-      try {
-        event = JSON.parse(message.data);
-      } catch {
-        return; // the server only sends JSON; a broken frame is not worth killing the page for
-      }
-      if (event && typeof event.type === 'string') this.#onEvent(event);
-    });
-    socket.addEventListener('close', (closeEvent) => {
-      if (socket !== this.#socket) return;
-      this.#socket = null;
-      if (opened) this.#afterClose(closeEvent.code);
-      else this.#afterFailedHandshake(closeEvent.code);
-    });
+    const handlers = {
+      onEvent: (event) => this.#transport === transport && this.#onEvent(event),
+      onClose: (code, opened) => {
+        if (this.#transport !== transport) return;
+        this.#transport = null;
+        if (opened || transport.kind === 'stream') this.#afterClose(code);
+        else void this.#afterFailedHandshake(code);
+      },
+      onRefused: (status, error) => {
+        if (this.#transport !== transport) return;
+        this.#transport = null;
+        this.#refused(status, error);
+      },
+    };
+    let transport;
+    if (this.#mode === 'stream') {
+      transport = openEventStream(STREAM_PATH, PROTOCOL_VERSION, this.#resumeInfo(), { ...handlers, onOpen: () => {} });
+    } else {
+      transport = openWebSocket(this.#url, {
+        ...handlers,
+        onOpen: () => {
+          this.#failedHandshakes = 0;
+          this.#webSocketEverOpened = true;
+          transport.send({ type: 'hello', v: PROTOCOL_VERSION, ...this.#resumeInfo() });
+        },
+      });
+    }
+    this.#transport = transport;
   }
 
-  /** A refused handshake says nothing to scripts: ask /ws over HTTP whether live chat is off on purpose. */
+  /** A refused handshake says nothing to scripts: ask the server what the upgrade would get. */
   async #afterFailedHandshake(code) {
-    const reason = await webSocketDisabledReason(this.#url);
-    if (this.#stopped || this.#socket) return;
-    if (reason) this.#onState('disabled', code, reason);
-    else this.#afterClose(code);
+    const verdict = await checkConnection(CHECK_PATH);
+    if (this.#stopped || this.#transport) return;
+    if (verdict === null) return this.#afterClose(code); // unreachable: offline or restarting
+    if (!verdict.ok) return this.#refused(verdict.status, verdict.error);
+    this.#failedHandshakes += 1;
+    // The server would accept us, yet the handshake failed: something between blocks upgrades.
+    const threshold = this.#webSocketEverOpened ? FALLBACK_AFTER_FAILURES_ONCE_OPENED : FALLBACK_AFTER_FAILURES;
+    if (!verdict.websocket || this.#failedHandshakes >= threshold) {
+      this.#mode = 'stream';
+      this.#open();
+      return;
+    }
+    this.#afterClose(code);
+  }
+
+  /** The server said no, with a reason: show it; retry later only when it said "later". */
+  #refused(status, error) {
+    if (this.#stopped) return;
+    const detail = { status, code: error?.code, message: error?.message };
+    if (isTemporary(status)) {
+      this.#onState('backing-off', undefined, detail);
+      this.#scheduleRetry(THROTTLED_RETRY_MS);
+    } else {
+      this.#onState('blocked', undefined, detail);
+    }
   }
 
   #afterClose(code) {
@@ -168,9 +209,9 @@ export class Connection {
     this.#open();
   }
 
-  #discardSocket() {
-    const socket = this.#socket;
-    this.#socket = null;
-    if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000, 'client closing');
+  #discardTransport() {
+    const transport = this.#transport;
+    this.#transport = null;
+    transport?.discard();
   }
 }

@@ -19,7 +19,7 @@ export function resetConversation() {
 }
 
 export function addUserMessage({ id = null, clientId = null, text, pending = false, at = new Date().toISOString(), attachments = [] }) {
-  return pushMessage({ key: newKey('u'), role: 'user', id, clientId, text, pending, at, attachments });
+  return pushMessage({ key: newKey('u'), role: 'user', id, clientId, text, pending, at, superseded: false, attachments });
 }
 
 export function addAssistantMessage({ id, model = '', at = new Date().toISOString() }) {
@@ -36,7 +36,16 @@ export function addAssistantMessage({ id, model = '', at = new Date().toISOStrin
     error: '',
     rating: '',
     feedbackSaved: false,
+    superseded: false,
   });
+}
+
+/** This message and every later one become an earlier version (a regenerated answer, an edited message). */
+export function markSupersededFrom(id) {
+  const messages = chatStore().messages;
+  const from = messages.findIndex((message) => message.id === id);
+  if (from < 0) return;
+  for (const message of messages.slice(from)) message.superseded = true;
 }
 
 /** Appends a message and returns it read back through the store: callers must hold the reactive

@@ -26,6 +26,10 @@ export function registerStores() {
     connection: 'connecting',
     /** The server's own words for a takeover, a restart or a refusal. */
     notice: '',
+    /** While backing off after a 429 or 503: the server's reason, for the connection indicator. */
+    retryNote: '',
+    /** 'websocket' | 'stream' (HTTP streaming, where upgrades are blocked or turned off). */
+    transport: 'websocket',
 
     get currentModel() {
       return this.models.find((model) => model.name === this.model) ?? null;
