@@ -122,10 +122,12 @@ export async function editMessage(ctx: ChatDeps, session: Session, messageId: st
   const model = readyToAnswer(ctx, session, text);
   const target = current(session).find((e) => e.id === messageId);
   if (!target || target.role !== 'user') throw new AppError('NOT_FOUND', 'No such message of yours in this chat.');
+  // The edited message keeps its files, checked again (the chat's model may have changed since).
+  const attached = await messageFiles(ctx, session, model, (target.attachments ?? []).map((f) => f.id));
   const countTokens = await loadTokenCounter();
   if (session.turn) throw new AppError('TURN_IN_PROGRESS');
   cutHistoryAt(session, messageId, false);
   session.record({ kind: 'superseded', fromId: messageId, reason: 'edit' });
-  recordUserMessage(session, text);
+  recordUserMessage(session, text, undefined, attached);
   await answer(ctx, session, model, countTokens);
 }

@@ -54,6 +54,13 @@ describe('attachments over HTTP and the WebSocket', () => {
     expect(content).toContain('[Attached file: sales.csv]\nregion,total\nnorth,42\n');
     expect(content).toContain('[Attached file: report.pdf]\nQuarterly revenue grew 17 percent');
 
+    // Edited, the message keeps its files: the model reads them with the new text.
+    client.send({ type: 'edit-message', messageId: user.id, text: 'Only the totals, please' });
+    const edited = await client.next((e) => e.type === 'user-message' && e.id !== user.id);
+    expect(edited.attachments.map((a: any) => a.name)).toEqual(['sales.csv', 'report.pdf']);
+    await client.next('message-end');
+    expect(lastUserContent()).toContain('Only the totals, please\n\n[Attached file: sales.csv]\nregion,total');
+
     const stored = await g.get(`/api/conversations/${chat}`);
     const message = JSON.parse(stored.text).messages.find((m: any) => m.role === 'user');
     expect(message.attachments.map((a: any) => a.name)).toEqual(['sales.csv', 'report.pdf']);
