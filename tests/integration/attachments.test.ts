@@ -195,3 +195,21 @@ describe('attachments after a restart', () => {
     }
   }, 30_000);
 });
+
+describe('attachments with history turned off', () => {
+  it('offers no attachments and refuses uploads and ids in plain words', async () => {
+    const off = await startGalaxy({ env: { HISTORY_ENABLED: 'false' } });
+    try {
+      const { client, ready } = await off.open();
+      expect(ready.limits).toEqual({ maxMessageChars: 32_000 });
+      const res = await fetch(`${off.httpUrl}/api/attachments?conversation=${ready.session.id}&name=a.txt`, { method: 'POST', headers: { 'X-EMAIL-USER': 'alice@example.com' }, body: 'hi' });
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.message).toBe('Files cannot be attached on this server: they are kept with chat history, which is turned off (HISTORY_ENABLED=false).');
+      client.send({ type: 'send', text: 'hi', attachments: ['f_1'] });
+      expect(await client.next('error')).toMatchObject({ code: 'BAD_MESSAGE', message: 'Files cannot be attached on this server: they are kept with chat history, which is turned off.' });
+      client.close();
+    } finally {
+      await off.close();
+    }
+  });
+});
