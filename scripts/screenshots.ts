@@ -89,6 +89,18 @@ async function captureViewport(browser: Browser, baseUrl: string, name: string, 
     await page.locator('[data-role="tool"]').last().evaluate((tool) => tool.scrollIntoView({ block: 'start' }));
     await page.waitForTimeout(200);
     await shoot(page, `${name}-tool-table.png`);
+
+    // A file attached with the "Attach file" button: its chip in the tray, then on the sent message.
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Attach file' }).click();
+    await (await chooser).setFiles([{ name: 'release-notes.md', mimeType: 'text/markdown', buffer: Buffer.from('# Release 2.4\n- Faster search\n- Attachments\n') }]);
+    await page.locator('.attachment-tray .attachment-chip').filter({ hasText: 'bytes' }).waitFor();
+    await send(page, 'Summarise the attached release notes');
+    await waitForIdle(page);
+    // The message with its chip at the top, the answer below it.
+    await page.locator('[data-role="user"]').last().evaluate((message) => message.scrollIntoView({ block: 'start' }));
+    await page.waitForTimeout(200);
+    await shoot(page, `${name}-attachment.png`);
   } finally {
     await context.close();
   }

@@ -7,6 +7,9 @@ import { loadSystemPrompt } from './config/system-prompt.js';
 import { Redactor, createLogger } from './logger.js';
 import { registerApiRoutes, registerCatchAll, registerWebSocketDisabled } from './routers/api-router.js';
 import { registerConversationRoutes } from './routers/conversations-router.js';
+import { registerAttachmentRoutes } from './routers/attachments-router.js';
+import { attachmentLimits } from './attachments/attachment-limits.js';
+import { MessageAttachments } from './attachments/message-attachments.js';
 import { registerMcpGateway } from './routers/mcp-gateway-router.js';
 import { registerPageRoutes } from './routers/page-router.js';
 import { registerConnectionCheck } from './routers/connection-check-router.js';
@@ -134,7 +137,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     budgets,
     presence,
     store,
-    ...(env.HISTORY_ENABLED ? { archive: new StoreArchive(store) } : {}),
+    ...(env.HISTORY_ENABLED ? { archive: new StoreArchive(store), attachments: new MessageAttachments(store, attachmentLimits(env)) } : {}),
     gatewayClients: domain.gatewayClients,
     uwsNative,
     disk: new DiskMonitor(
@@ -178,6 +181,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const transport = new ChatTransport(ctx);
   registerApiRoutes(app, ctx);
   registerConversationRoutes(app, { store, tenants: ctx.tenants, identity: ctx, log });
+  registerAttachmentRoutes(app, ctx);
   registerUsageRoutes(app, { store, tenants: ctx.tenants, budgets, identity: ctx, log });
   registerMcpGateway(app, ctx);
   registerPageRoutes(app, ctx);

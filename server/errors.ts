@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   FORBIDDEN: { http: 403, text: 'You are not allowed to do that.' },
   NOT_FOUND: { http: 404, text: 'Not found.' },
   PAYLOAD_TOO_LARGE: { http: 413, text: 'The request is too large.' },
+  UNSUPPORTED_FILE: { http: 415, text: 'This kind of file cannot be attached.' },
+  IMAGES_UNSUPPORTED: { http: 400, text: 'The chosen model does not accept images.' },
   URL_TOO_LONG: { http: 414, text: 'The request URL is too long.' },
   RATE_LIMITED: { http: 429, text: 'Too many requests; slow down.' },
   TOO_MANY_CONNECTIONS: { http: 429, text: 'Too many connections.' },
@@ -83,6 +85,7 @@ export function toAppError(err: unknown, fallback: ErrorCode = 'INTERNAL'): AppE
 
 export const HTTP_STATUS_TEXT: Record<number, string> = {
   200: '200 OK',
+  201: '201 Created',
   204: '204 No Content',
   304: '304 Not Modified',
   400: '400 Bad Request',
@@ -94,6 +97,7 @@ export const HTTP_STATUS_TEXT: Record<number, string> = {
   410: '410 Gone',
   413: '413 Payload Too Large',
   414: '414 URI Too Long',
+  415: '415 Unsupported Media Type',
   429: '429 Too Many Requests',
   500: '500 Internal Server Error',
   502: '502 Bad Gateway',

@@ -5,6 +5,8 @@ import { newId } from '../sessions/session-manager.js';
 import type { Session } from '../sessions/session.js';
 import { titleFromMessage } from '../store/title.js';
 import type { ChatDeps } from './chat-deps.js';
+import type { MessageFiles } from '../attachments/message-attachments.js';
+import { messageFiles } from './message-files.js';
 import { buildSystemPrompt } from './system-context.js';
 import { turnBudget } from './tenant-actions.js';
 import { startTurn } from './turn-runner.js';
@@ -36,20 +38,21 @@ function readyToAnswer(ctx: ChatDeps, session: Session, text?: string): ChatMode
   return model;
 }
 
-/** Records the person's message and puts it in the model's view. */
-function recordUserMessage(session: Session, text: string, clientId?: string): void {
+/** Records the person's message (with its files) and puts it in the model's view. */
+function recordUserMessage(session: Session, text: string, clientId?: string, attached: MessageFiles = { refs: [], files: [] }): void {
   if (!session.locked) {
     session.locked = true;
     session.record({ kind: 'selection', tools: session.tools, dataSources: session.dataSources, locked: true });
   }
   const id = newId('u');
-  session.record({ kind: 'user-message', id, text, at: new Date().toISOString(), ...(clientId ? { clientId } : {}) });
+  session.record({ kind: 'user-message', id, text, at: new Date().toISOString(), ...(clientId ? { clientId } : {}), ...(attached.refs.length ? { attachments: attached.refs } : {}) });
   if (!session.title) {
-    session.title = titleFromMessage(text);
+    // A message of files alone is titled by its first file.
+    session.title = titleFromMessage(text.trim() || (attached.refs[0]?.name ?? text));
     session.record({ kind: 'title', title: session.title });
   }
   session.historyAt.set(id, session.history.length);
-  session.history.push({ role: 'user', text });
+  session.history.push({ role: 'user', text, ...(attached.files.length ? { files: attached.files } : {}) });
 }
 
 /** Starts the model once what came before is durable (nothing completed is lost). */
@@ -77,11 +80,13 @@ async function answer(ctx: ChatDeps, session: Session, model: ChatModel, countTo
   });
 }
 
-export async function sendMessage(ctx: ChatDeps, session: Session, text: string, clientId?: string): Promise<void> {
+export async function sendMessage(ctx: ChatDeps, session: Session, text: string, clientId?: string, attachmentIds: readonly string[] = []): Promise<void> {
+  if (text.trim() === '' && attachmentIds.length === 0) throw new AppError('BAD_MESSAGE', 'The message is empty.');
   const model = readyToAnswer(ctx, session, text);
+  const attached = await messageFiles(ctx, session, model, attachmentIds);
   const countTokens = await loadTokenCounter();
   if (session.turn) throw new AppError('TURN_IN_PROGRESS');
-  recordUserMessage(session, text, clientId);
+  recordUserMessage(session, text, clientId, attached);
   await answer(ctx, session, model, countTokens);
 }
 
@@ -117,10 +122,12 @@ export async function editMessage(ctx: ChatDeps, session: Session, messageId: st
   const model = readyToAnswer(ctx, session, text);
   const target = current(session).find((e) => e.id === messageId);
   if (!target || target.role !== 'user') throw new AppError('NOT_FOUND', 'No such message of yours in this chat.');
+  // The edited message keeps its files, checked again (the chat's model may have changed since).
+  const attached = await messageFiles(ctx, session, model, (target.attachments ?? []).map((f) => f.id));
   const countTokens = await loadTokenCounter();
   if (session.turn) throw new AppError('TURN_IN_PROGRESS');
   cutHistoryAt(session, messageId, false);
   session.record({ kind: 'superseded', fromId: messageId, reason: 'edit' });
-  recordUserMessage(session, text);
+  recordUserMessage(session, text, undefined, attached);
   await answer(ctx, session, model, countTokens);
 }

@@ -9,6 +9,7 @@ import type { SessionManager } from '../sessions/session-manager.js';
 import type { TenantBudgets } from '../tenants/tenant-budgets.js';
 import type { TenantDirectory } from '../tenants/tenant-directory.js';
 import type { ToolRegistry } from '../tools/registry.js';
+import type { MessageAttachments } from '../attachments/message-attachments.js';
 import type { ConversationArchive } from './conversation-archive.js';
 
 /** The settings the chat reads; the rest of the environment is none of its business. */
@@ -50,5 +51,7 @@ export interface ChatDeps {
   readonly budgets?: TenantBudgets;
   /** Stored chats a person can reopen; absent when history is off. */
   readonly archive?: ConversationArchive;
+  /** Uploaded files a message may name; absent when history is off (files are kept with the chat). */
+  readonly attachments?: MessageAttachments;
   readonly shuttingDown: boolean;
 }

@@ -61,7 +61,7 @@ export class ChatService {
       case 'select-tenant':
         return selectTenant(this.ctx, state, session, msg.tenant);
       case 'send':
-        return sendMessage(this.ctx, session, msg.text, msg.clientId);
+        return sendMessage(this.ctx, session, msg.text, msg.clientId, msg.attachments ?? []);
       case 'regenerate':
         return regenerate(this.ctx, session);
       case 'edit-message':

@@ -1,3 +1,4 @@
+import { attachmentInfo } from '../attachments/attachment-limits.js';
 import { AppError } from '../errors.js';
 import { PROTOCOL_VERSION, type HelloMessage } from '../protocol/client-messages.js';
 import { CLOSE_CODES, type ServerEventBody } from '../protocol/server-events.js';
@@ -20,7 +21,7 @@ export function readyEvent(ctx: ChatDeps, state: ConnectionState, session: Sessi
     session: session.info(),
     ...scopeFor(ctx, session.who),
     tenants: tenantInfos(ctx, state.principal.tenants),
-    limits: { maxMessageChars: ctx.env.MAX_MESSAGE_CHARS },
+    limits: { maxMessageChars: ctx.env.MAX_MESSAGE_CHARS, ...(ctx.attachments ? { attachments: attachmentInfo(ctx.attachments.limits) } : {}) },
     history: !!ctx.archive,
   };
 }

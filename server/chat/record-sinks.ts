@@ -12,7 +12,7 @@ export function eventsFor(fact: ChatRecord): ServerEventBody[] {
     case 'title':
       return [{ type: 'title', title: fact.title }];
     case 'user-message':
-      return [{ type: 'user-message', id: fact.id, text: fact.text, at: fact.at, ...(fact.clientId ? { clientId: fact.clientId } : {}) }];
+      return [{ type: 'user-message', id: fact.id, text: fact.text, at: fact.at, ...(fact.clientId ? { clientId: fact.clientId } : {}), ...(fact.attachments ? { attachments: fact.attachments } : {}) }];
     case 'assistant-start':
       return [{ type: 'message-start', id: fact.id, model: fact.model, at: fact.at }];
     case 'assistant-text':
@@ -75,7 +75,7 @@ export function transcriptLinesFor(fact: ChatRecord): Array<[string, Record<stri
       ];
     }
     case 'user-message':
-      return [['user-message', { messageId: fact.id, text: fact.text }]];
+      return [['user-message', { messageId: fact.id, text: fact.text, ...(fact.attachments ? { attachments: fact.attachments.map(({ name, mime, size }) => ({ name, mime, size })) } : {}) }]];
     case 'model-call': {
       const { kind: _kind, toolCalls, ...rest } = fact;
       return [['model-call', { ...rest, toolCalls: toolCalls.length }]];

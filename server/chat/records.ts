@@ -1,6 +1,7 @@
 import type { ErrorCode, ErrorDetails } from '../errors.js';
 import type { ToolCallRequest } from '../llm/types.js';
 import type { BudgetDimensionName, Usage } from '../protocol/server-events.js';
+import type { AttachmentRef } from '../store/store.js';
 import type { ToolUi } from '../tools/ui.js';
 
 /** Why a turn ended. Only `done` is a complete answer; every other reason leaves it incomplete. */
@@ -25,7 +26,7 @@ export type ChatRecord =
   /** One line of the audit trail (tenant choices, tool calls, budget refusals); the operator log has it too. */
   | { kind: 'audit'; action: AuditAction; tenant: string; [detail: string]: unknown }
   | { kind: 'title'; title: string }
-  | { kind: 'user-message'; id: string; text: string; at: string; clientId?: string }
+  | { kind: 'user-message'; id: string; text: string; at: string; clientId?: string; attachments?: AttachmentRef[] }
   | { kind: 'assistant-start'; id: string; model: string; at: string }
   /** Streamed text, per coalesced delta: the event log shows it, the store saves it at an interval. */
   | { kind: 'assistant-text'; id: string; text: string }

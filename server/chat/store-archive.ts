@@ -1,4 +1,5 @@
-import type { ChatMessage } from '../llm/types.js';
+import { modelFiles } from '../attachments/message-attachments.js';
+import type { ChatMessage, ModelFile } from '../llm/types.js';
 import type { HistoryEntry } from '../protocol/server-events.js';
 import type { StoredMessage, Store } from '../store/store.js';
 import type { ToolUi } from '../tools/ui.js';
@@ -19,6 +20,7 @@ export function entriesFrom(messages: StoredMessage[]): HistoryEntry[] {
       return { id: call.callId, role: 'tool', text: '', at: m.createdAt, toolCall: call };
     }
     const entry: HistoryEntry = { id: m.id, role: m.role, text: m.text, at: m.createdAt };
+    if (m.attachments?.length) entry.attachments = m.attachments;
     if (m.model) entry.model = m.model;
     if (m.incomplete) entry.incomplete = true;
     if (m.superseded) entry.superseded = true;
@@ -31,7 +33,7 @@ export function entriesFrom(messages: StoredMessage[]): HistoryEntry[] {
  * calls, all its text); it goes back as the calls, their results, then the text — a valid
  * history in which every call has exactly one result (an interrupted call reads as failed).
  */
-export function historyFrom(messages: StoredMessage[], userAt?: Map<string, number>): ChatMessage[] {
+export function historyFrom(messages: StoredMessage[], userAt?: Map<string, number>, files: ReadonlyMap<string, ModelFile> = new Map()): ChatMessage[] {
   const history: ChatMessage[] = [];
   let pendingText: string | undefined;
   let open = new Set<string>();
@@ -51,7 +53,9 @@ export function historyFrom(messages: StoredMessage[], userAt?: Map<string, numb
     closeAnswer();
     if (m.role === 'user') {
       userAt?.set(m.id, history.length);
-      history.push({ role: 'user', text: m.text });
+      // A file the store no longer has is left out rather than failing the whole chat.
+      const attached = (m.attachments ?? []).flatMap((ref) => files.get(ref.id) ?? []);
+      history.push({ role: 'user', text: m.text, ...(attached.length ? { files: attached } : {}) });
     } else if (m.toolCalls && m.toolCalls.length > 0) {
       const toolCalls = m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } }));
       history.push({ role: 'assistant', text: '', toolCalls });
@@ -73,8 +77,11 @@ export class StoreArchive implements ConversationArchive {
     const conversation = await this.store.getConversation(id, owner);
     if (!conversation) return undefined;
     const messages = await this.store.getMessages(id, owner);
+    const stored = messages.some((m) => m.attachments?.length) ? await this.store.getAttachments(id, owner) : [];
+    const asModelFiles = modelFiles(stored);
+    const files = new Map(stored.map((a, i) => [a.id, asModelFiles[i]!]));
     const { updatedAt: _updatedAt, messageCount: _count, ...chat } = conversation;
     const historyAt = new Map<string, number>();
-    return { ...chat, entries: entriesFrom(messages), history: historyFrom(messages, historyAt), historyAt };
+    return { ...chat, entries: entriesFrom(messages), history: historyFrom(messages, historyAt, files), historyAt };
   }
 }

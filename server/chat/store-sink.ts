@@ -84,7 +84,9 @@ export class StoreSink implements RecordSink {
       case 'title':
         return this.update({ title: fact.title });
       case 'user-message':
-        return this.write(() => this.store.appendMessages(id, [{ id: fact.id, conversationId: id, role: 'user', text: fact.text, createdAt: fact.at }]));
+        return this.write(() =>
+          this.store.appendMessages(id, [{ id: fact.id, conversationId: id, role: 'user', text: fact.text, createdAt: fact.at, ...(fact.attachments ? { attachments: fact.attachments } : {}) }]),
+        );
       case 'assistant-start': {
         const row: StoredMessage = { id: fact.id, conversationId: id, role: 'assistant', text: '', createdAt: fact.at, model: fact.model, incomplete: true };
         this.answers.set(fact.id, { row, dirty: false });

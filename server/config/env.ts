@@ -168,6 +168,15 @@ export const envSchema = z.object({
   SQL_MAX_BYTES: int(256 * 1024, 1024, 64 * 1024 * 1024),
   SQL_MEMORY_MB: int(256, 64, 16_384),
   ACCESS_CONFIG_FILE: text('config/access.yml'),
+  // Attachments (docs/configuration.md#attachments)
+  ATTACHMENT_MAX_BYTES: int(10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  ATTACHMENT_MAX_FILES: int(5, 1, 50),
+  ATTACHMENT_TYPES: text('text/plain,text/markdown,text/csv,application/json,application/pdf,image/png,image/jpeg,image/gif,image/webp').transform((v) =>
+    v.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean),
+  ),
+  ATTACHMENT_PDF_MAX_PAGES: int(50, 1, 5000),
+  ATTACHMENT_MAX_TEXT_CHARS: int(100_000, 100, 10_000_000),
+  ATTACHMENT_PDF_TIMEOUT_MS: int(20_000, 100, 600_000),
   // Metrics
   METRICS_TOKEN: optionalText,
   METRICS_PORT: int(0, 0, 65535),

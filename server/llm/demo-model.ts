@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Usage } from '../protocol/server-events.js';
 import { CANNOT_WRITE_CODE } from './demo-python.js';
 import { CODE_REQUEST, pickDemoToolRule } from './demo-tool-rules.js';
-import type { ChatMessage, ChatModel, ModelEvent, StreamRequest, ToolCallRequest } from './types.js';
+import type { ChatMessage, ChatModel, ModelEvent, ModelFile, StreamRequest, ToolCallRequest } from './types.js';
 import { SAMPLE_DATA_SEED } from '../data/sample-data.js';
 import { generateDirectory } from '../data/sample-directory.js';
 
@@ -66,7 +66,7 @@ export class DemoModel implements ChatModel {
         // Asked for code it cannot derive: say so, rather than run something unrelated.
         answer = CANNOT_WRITE_CODE;
       } else {
-        answer = markdownAnswer(text, tools.map((t) => t.function.name));
+        answer = markdownAnswer(text, tools.map((t) => t.function.name), lastUserFiles(messages));
       }
     }
 
@@ -100,7 +100,22 @@ function lastUserText(messages: ChatMessage[]): string | undefined {
   return undefined;
 }
 
-function markdownAnswer(userText: string | undefined, toolNames: string[]): string {
+function lastUserFiles(messages: ChatMessage[]): ModelFile[] {
+  for (let i = messages.length - 1; i >= 0; i -= 1) {
+    const message = messages[i];
+    if (message?.role === 'user') return message.files ?? [];
+  }
+  return [];
+}
+
+/** What the demo saw of attached files, so attaching can be seen working without a real model. */
+function filesLine(files: ModelFile[]): string {
+  // A name is the person's text: quotes instead of backticks keep it inside its code span.
+  const described = files.map((f) => `\`${f.name.replace(/`/g, "'")}\` (${f.kind === 'text' ? `${f.text.length} characters of text` : 'an image'})`);
+  return `You attached ${described.join(', ')}.`;
+}
+
+function markdownAnswer(userText: string | undefined, toolNames: string[], files: ModelFile[] = []): string {
   // Backticks become quotes so the user's text can never open or close a code span or fence.
   const said = (userText ?? '').replace(/\s+/g, ' ').replace(/`/g, "'").trim();
   const quote = said.length > QUOTE_CHARS ? `${said.slice(0, QUOTE_CHARS)}…` : said;
@@ -112,8 +127,9 @@ function markdownAnswer(userText: string | undefined, toolNames: string[]): stri
   return [
     '### Demo answer',
     '',
-    quote ? `You wrote: _“${quote}”_ — that is **${wordCount} ${wordCount === 1 ? 'word' : 'words'}**.` : 'You sent an empty message.',
+    quote ? `You wrote: _“${quote}”_ — that is **${wordCount} ${wordCount === 1 ? 'word' : 'words'}**.` : files.length > 0 ? 'You sent files without a message.' : 'You sent an empty message.',
     '',
+    ...(files.length > 0 ? [filesLine(files), ''] : []),
     'I am the **demo model**: I run offline, need no API key, and only pretend to think.',
     '',
     '- Answers stream word by word, like a real model.',

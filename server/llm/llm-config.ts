@@ -15,6 +15,7 @@ import { readConfigFile } from '../config/yaml-file.js';
  *       model_name: claude-sonnet-4-5
  *       base_url: …             # optional for openai, anthropic and ollama (their defaults below)
  *       max_output_tokens: 4096 # optional; else MAX_OUTPUT_TOKENS; else the provider's default
+ *       vision: true            # optional; the model accepts images (attachments as image parts)
  *
  * `${VAR}` and `${VAR:-fallback}` in values are filled from the environment object the caller passes
  * (never process.env directly), after YAML parsing, so a variable's value can never change the
@@ -55,6 +56,8 @@ export interface ModelConfig {
   maxOutputTokens?: number;
   /** How many tokens the model's context holds; older turns are left out of a request past it. */
   contextTokens?: number;
+  /** True when the model accepts images (`vision: true`); other models refuse image attachments. */
+  vision?: boolean;
   /** Set when the model is listed but cannot be used, e.g. "API key not set (ANTHROPIC_API_KEY)". */
   unavailableReason?: string;
 }
@@ -106,6 +109,7 @@ const entrySchema = z.strictObject({
   label: z.string().min(1).max(80).optional(),
   max_output_tokens: z.number().int().min(1).max(1_000_000).optional(),
   context_tokens: z.number().int().min(256).max(100_000_000).optional(),
+  vision: z.boolean().optional(),
 });
 
 const fileSchema = z.strictObject({ llms: z.array(z.unknown()) });
@@ -187,6 +191,7 @@ function resolveEntry(entry: Entry, vars: LlmConfigOptions['vars'], at: string, 
   const model: ModelConfig = { name: id, provider, label, modelName: modelName ?? '', baseUrl: baseUrl ?? '' };
   if (entry.max_output_tokens !== undefined) model.maxOutputTokens = entry.max_output_tokens;
   if (entry.context_tokens !== undefined) model.contextTokens = entry.context_tokens;
+  if (entry.vision) model.vision = true;
   if (apiKey) model.apiKey = apiKey;
   const keyVariable = entry.api_key?.match(/^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/)?.[1];
   if (keyVariable) model.apiKeyVariable = keyVariable;

@@ -45,10 +45,12 @@ export interface RegisteredModel {
   limits?: ModelLimits;
 }
 
-/** What a request to a model must fit: its context, and its output cap (both optional). */
+/** What a request to a model must fit: its context, its output cap, and whether it may carry images. */
 export interface ModelLimits {
   contextTokens?: number;
   maxOutputTokens?: number;
+  /** `vision: true` in llms.yml: image attachments may be sent to it. */
+  acceptsImages?: boolean;
 }
 
 export interface ModelRuntimeSettings {
@@ -114,6 +116,7 @@ export class ModelRegistry {
         available: isAvailable(entry.status),
       };
       if (entry.reason) info.reason = entry.reason;
+      if (entry.limits.acceptsImages) info.vision = true;
       return info;
     });
   }
@@ -218,6 +221,7 @@ function isAvailable(status: ModelStatus): boolean {
 function registeredModel(config: ModelConfig, settings: ModelRuntimeSettings): RegisteredModel {
   const limits: ModelLimits = {};
   if (config.contextTokens !== undefined) limits.contextTokens = config.contextTokens;
+  if (config.vision) limits.acceptsImages = true;
   const outputCap = config.maxOutputTokens ?? (settings.maxOutputTokens > 0 ? settings.maxOutputTokens : undefined);
   if (outputCap !== undefined) limits.maxOutputTokens = outputCap;
   return { ...buildModel(config, settings), limits };

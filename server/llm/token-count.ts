@@ -49,8 +49,14 @@ export function loadTokenCounter(): Promise<TokenCounter> {
 }
 
 /** The tokens one message costs in a request: its text, its tool calls' names and arguments, framing. */
+/** What one image costs at most (OpenAI's high-detail tiling of a large image is ~765 tokens; others charge less). */
+const IMAGE_TOKENS = 1000;
+
 export function messageTokens(count: TokenCounter, message: ChatMessage): number {
   let n = MESSAGE_OVERHEAD_TOKENS + count(message.text);
+  if (message.role === 'user' && message.files) {
+    for (const file of message.files) n += file.kind === 'text' ? count(file.text) + MESSAGE_OVERHEAD_TOKENS : IMAGE_TOKENS;
+  }
   if (message.role === 'assistant' && message.toolCalls) {
     for (const call of message.toolCalls) n += count(call.function.name) + count(call.function.arguments) + MESSAGE_OVERHEAD_TOKENS;
   }

@@ -6,9 +6,14 @@ import type { Usage } from '../protocol/server-events.js';
  */
 export type ChatMessage =
   | { role: 'system'; text: string }
-  | { role: 'user'; text: string }
+  | { role: 'user'; text: string; files?: ModelFile[] }
   | { role: 'assistant'; text: string; toolCalls?: ToolCallRequest[] }
   | { role: 'tool'; toolCallId: string; text: string };
+
+/** A file sent with a user message: text the model reads, or an image for a model that accepts images. */
+export type ModelFile =
+  | { kind: 'text'; name: string; mime: string; text: string }
+  | { kind: 'image'; name: string; mime: string; base64: string };
 
 /** A complete tool call from the model, after all its streamed fragments were joined. */
 export interface ToolCallRequest {

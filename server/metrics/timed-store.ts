@@ -17,6 +17,7 @@ type WriteOperation =
   | 'appendMessages'
   | 'upsertMessage'
   | 'supersedeFrom'
+  | 'saveAttachment'
   | 'saveFeedback'
   | 'recordUsage'
   | 'reserveBudget'
@@ -46,6 +47,7 @@ export function timedStore(store: Store, metrics: Pick<Metrics, 'storeWrite'>, n
     upsertMessage: timed('upsertMessage', (m) => store.upsertMessage(m)),
     supersedeFrom: timed('supersedeFrom', (id, owner, messageId) => store.supersedeFrom(id, owner, messageId)),
     saveFeedback: timed('saveFeedback', (f) => store.saveFeedback(f)),
+    saveAttachment: timed('saveAttachment', (a) => store.saveAttachment(a)),
     recordUsage: timed('recordUsage', (u) => store.recordUsage(u)),
     reserveBudget: timed('reserveBudget', (r) => store.reserveBudget(r)),
     settleBudget: timed('settleBudget', (id, actual, at) => store.settleBudget(id, actual, at)),
@@ -54,6 +56,7 @@ export function timedStore(store: Store, metrics: Pick<Metrics, 'storeWrite'>, n
     listConversations: (owner, opts) => store.listConversations(owner, opts),
     searchConversations: (owner, q, opts) => store.searchConversations(owner, q, opts),
     getMessages: (id, owner) => store.getMessages(id, owner),
+    getAttachments: (id, owner, ids) => store.getAttachments(id, owner, ids),
     usageFor: (user, month) => store.usageFor(user, month),
     usageAll: (month) => store.usageAll(month),
     budgetUsed: (tenant, month, at) => store.budgetUsed(tenant, month, at),

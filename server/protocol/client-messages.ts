@@ -24,7 +24,10 @@ export const selectModelMessage = z.strictObject({ type: z.literal('select-model
 
 export const sendMessage = z.strictObject({
   type: z.literal('send'),
-  text: z.string().min(1),
+  /** May be empty only when files are attached. */
+  text: z.string(),
+  /** Ids from `POST /api/attachments` for this chat (docs/api.md); checked for ownership on every send. */
+  attachments: z.array(id).max(50).optional(),
   /** Optional client-chosen id, echoed on the `user-message` event so the page can match its optimistic copy. */
   clientId: id.optional(),
 });

@@ -1,4 +1,5 @@
 import type { ErrorCode, ErrorDetails } from '../errors.js';
+import type { AttachmentRef } from '../store/store.js';
 import type { ToolUi } from '../tools/ui.js';
 
 /**
@@ -14,6 +15,8 @@ export interface ModelInfo {
   demo: boolean;
   available: boolean;
   reason?: string;
+  /** The model accepts images (`vision: true` in llms.yml); others refuse image attachments. */
+  vision?: boolean;
 }
 
 export interface ToolInfo {
@@ -74,7 +77,8 @@ export type ServerEventBody =
       dataSources: DataSourceInfo[];
       /** The tenants this person works for; the page offers a choice only when there are several. */
       tenants: TenantInfo[];
-      limits: { maxMessageChars: number };
+      /** `attachments` is absent when files cannot be attached (history off). */
+      limits: { maxMessageChars: number; attachments?: { maxBytes: number; maxFiles: number; types: string[] } };
       /** True when chats are kept: the page shows the sidebar of earlier chats. */
       history: boolean;
     }
@@ -86,7 +90,7 @@ export type ServerEventBody =
   | { type: 'model-selected'; model: string }
   | { type: 'title'; title: string }
   | { type: 'selection'; tools: string[]; dataSources: string[]; locked: boolean }
-  | { type: 'user-message'; id: string; clientId?: string; text: string; at: string }
+  | { type: 'user-message'; id: string; clientId?: string; text: string; at: string; attachments?: AttachmentRef[] }
   | { type: 'message-start'; id: string; model: string; at: string }
   | { type: 'delta'; id: string; text: string }
   | {
@@ -120,6 +124,8 @@ export interface HistoryEntry {
   at: string;
   model?: string;
   incomplete?: boolean;
+  /** Files sent with a user message (name, type, size): the page shows them as chips. */
+  attachments?: AttachmentRef[];
   /** An earlier version: replaced by a regenerated answer or an edited message. */
   superseded?: boolean;
   toolCall?: { callId: string; name: string; args: unknown; content?: string; error?: string; ui?: ToolUi };

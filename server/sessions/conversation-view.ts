@@ -16,7 +16,7 @@ export class ConversationView {
   apply(event: ServerEventBody): void {
     switch (event.type) {
       case 'user-message':
-        this.add({ id: event.id, role: 'user', text: event.text, at: event.at });
+        this.add({ id: event.id, role: 'user', text: event.text, at: event.at, ...(event.attachments ? { attachments: event.attachments } : {}) });
         break;
       case 'message-start':
         this.add({ id: event.id, role: 'assistant', text: '', at: event.at, model: event.model });

@@ -1,3 +1,4 @@
+import { formatBytes } from '../attachments/attachment-limits.js';
 import type { ConversationRecord, SavedMessage } from './store.js';
 
 /** The versioned JSON export (docs/api.md). Bump `version` on any incompatible change. */
@@ -24,6 +25,12 @@ function meta(m: SavedMessage): string {
   return parts.join(', ');
 }
 
+/** "Attached: notes.md (12 KB), chart.png (240 KB)": files by name, never their content. */
+function attachedLine(m: SavedMessage): string | undefined {
+  if (!m.attachments?.length) return undefined;
+  return `Attached: ${m.attachments.map((a) => `${a.name} (${formatBytes(a.size)})`).join(', ')}`;
+}
+
 function toolLine(m: SavedMessage): string {
   return `${m.toolName ?? 'tool'}${m.toolError ? ` failed: ${m.toolError}` : ''}`;
 }
@@ -39,6 +46,8 @@ export function exportText(c: ConversationRecord, all: SavedMessage[], appName: 
     const info = meta(m);
     lines.push(`[${m.createdAt}] ${m.role === 'tool' ? `Tool ${toolLine(m)}` : ROLE_LABEL[m.role]}${info ? ` (${info})` : ''}:`);
     if (m.text) lines.push(m.text);
+    const attached = attachedLine(m);
+    if (attached) lines.push(attached);
     for (const call of m.toolCalls ?? []) lines.push(`→ calls ${call.name} ${call.arguments}`);
     lines.push('');
   }
@@ -61,6 +70,9 @@ export function exportMarkdown(c: ConversationRecord, all: SavedMessage[], appNa
     out.push(`## ${m.role === 'tool' ? `Tool: ${toolLine(m)}` : ROLE_LABEL[m.role]}`, '', `<sub>${m.createdAt}${info ? ` · ${info}` : ''}</sub>`, '');
     if (m.role === 'tool') out.push(fenced(m.text), '');
     else if (m.text) out.push(m.text, '');
+    const attached = attachedLine(m);
+    // A name is the person's text, not markdown: escaped so it cannot become a link or an image.
+    if (attached) out.push(`*${attached.replace(/[\\`*_{}[\]()<>#+!|~-]/g, '\\$&')}*`, '');
     for (const call of m.toolCalls ?? []) out.push(`Calls \`${call.name}\`:`, '', fenced(call.arguments, 'json'), '');
   }
   return `${out.join('\n').trimEnd()}\n`;

@@ -7,10 +7,11 @@ import {
   type ConversationRow, type MessageRow,
 } from './sqlite-rows.js';
 import { indexDocument, searchConversations, unindexConversation } from './sqlite-search.js';
+import { getAttachments, saveAttachment } from './sqlite-attachments.js';
 import { membershipRows } from './memberships.js';
 import type {
   BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
-  NewConversation, SavedMessage, SearchHit, StoredMessage, Store, UsageEvent, UsageRow,
+  NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, Store, UsageEvent, UsageRow,
 } from './store.js';
 import { monthOf } from './store.js';
 
@@ -132,7 +133,7 @@ export class SqliteStore implements Store {
 
   private deleteByPk(pk: number): void {
     unindexConversation(this.db, pk);
-    // Messages and feedback go with it (ON DELETE CASCADE).
+    // Messages, feedback and attachments go with it (ON DELETE CASCADE).
     prepared(this.db, 'DELETE FROM conversations WHERE pk = ?').run(pk);
   }
 
@@ -237,6 +238,14 @@ export class SqliteStore implements Store {
 
   budgetUsed(tenant: string, month: string, now: Date): Promise<BudgetAmounts> {
     return this.run(() => budgetUsed(this.db, tenant, month, now.getTime()));
+  }
+
+  saveAttachment(a: StoredAttachment): Promise<void> {
+    return this.run(() => saveAttachment(this.db, a));
+  }
+
+  getAttachments(conversationId: string, owner: string, ids?: readonly string[]): Promise<StoredAttachment[]> {
+    return this.run(() => getAttachments(this.db, conversationId, owner, ids));
   }
 
   async queryMemberships(sql: string): Promise<Membership[]> {

@@ -22,6 +22,33 @@ export interface StoredUsage {
   estimated?: boolean;
 }
 
+/** How a file reaches the model: its text (text files and PDFs) or as an image part. */
+export type AttachmentKind = 'text' | 'pdf' | 'image';
+
+/** A file as a message mentions it: enough to show a chip (name, size) and find the file again. */
+export interface AttachmentRef {
+  id: string;
+  name: string;
+  /** The type sniffed from the content, e.g. text/csv, application/pdf, image/png. */
+  mime: string;
+  kind: AttachmentKind;
+  /** Bytes as uploaded. */
+  size: number;
+}
+
+/** An uploaded file, kept with its conversation and deleted with it. */
+export interface StoredAttachment extends AttachmentRef {
+  conversationId: string;
+  /** Lower-cased e-mail of the person who uploaded it; nobody else ever reads it. */
+  owner: string;
+  /** What the model reads for text files and PDFs (already capped); absent for images. */
+  text?: string;
+  /** The file's bytes as uploaded. */
+  data: Buffer;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
 /** One message, provider-neutral. */
 export interface StoredMessage {
   id: string;
@@ -46,6 +73,8 @@ export interface StoredMessage {
   toolUi?: unknown;
   usage?: StoredUsage;
   timings?: { firstTokenMs?: number; durationMs?: number };
+  /** role 'user': the files sent with it (their content lives in the attachments table). */
+  attachments?: AttachmentRef[];
   /** Replaced by a regenerated answer or an edited message: kept as an earlier version, out of the model's view. */
   superseded?: boolean;
 }
@@ -186,6 +215,13 @@ export interface Store {
    * user↔tenant map of deployments that keep it as rows (e.g. auth_users / auth_user_tenants).
    */
   queryMemberships(sql: string): Promise<Membership[]>;
+  /** Keeps an uploaded file with its conversation. NOT_FOUND unless the conversation belongs to a.owner. */
+  saveAttachment(a: StoredAttachment): Promise<void>;
+  /**
+   * The conversation's files, oldest first; only `ids` when given. Empty for an unknown conversation
+   * or another owner's, so someone else's attachment id reads exactly like one that does not exist.
+   */
+  getAttachments(conversationId: string, owner: string, ids?: readonly string[]): Promise<StoredAttachment[]>;
   /** Retention: deletes conversations whose updatedAt is before the cutoff; returns how many. */
   deleteConversationsOlderThan(cutoff: Date): Promise<number>;
   close(): Promise<void>;

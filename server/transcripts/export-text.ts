@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { AppError } from '../errors.js';
 import { transcriptPath, SESSION_ID_PATTERN } from './transcript-writer.js';
+import { formatBytes } from '../attachments/attachment-limits.js';
 
 interface Record_ {
   at: string;
@@ -59,9 +60,14 @@ function renderText(records: Record_[], start: Record_, appName: string): string
   for (const r of records) {
     const time = r.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
     switch (r.kind) {
-      case 'user-message':
-        lines.push(`[${time}] You:`, String(r.text), '');
+      case 'user-message': {
+        lines.push(`[${time}] You:`, String(r.text));
+        // Files are named, never included: the transcript line only ever held their names and sizes.
+        const files = Array.isArray(r.attachments) ? (r.attachments as Array<{ name?: unknown; size?: unknown }>) : [];
+        if (files.length > 0) lines.push(`Attached: ${files.map((f) => `${String(f.name)} (${formatBytes(Number(f.size))})`).join(', ')}`);
+        lines.push('');
         break;
+      }
       case 'model-call': {
         if (typeof r.text !== 'string' || r.text.trim() === '') break;
         const id = String(r.messageId);

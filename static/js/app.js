@@ -2,6 +2,8 @@ import { Alpine } from '/static/vendor.js';
 import { registerStores } from './state/stores.js';
 import { registerConversationStore } from './state/conversations.js';
 import { registerEarlierStore } from './state/earlier-messages.js';
+import { registerAttachmentStore } from './state/attachments.js';
+import { attachmentChips, attachmentTray } from './components/attachment-chips.js';
 import { chatClient } from './net/chat-client.js';
 import { appShell } from './components/app-shell.js';
 import { chatMessage } from './components/chat-message.js';
@@ -27,6 +29,7 @@ import { warmUpRendererWhenIdle } from './markdown/warm-up.js';
 registerStores();
 registerConversationStore();
 registerEarlierStore();
+registerAttachmentStore();
 chatClient.start();
 
 const components = {
@@ -47,6 +50,8 @@ const components = {
   tenantPicker,
   showEarlier,
   chatNotice,
+  attachmentChips,
+  attachmentTray,
 };
 for (const [name, factory] of Object.entries(components)) Alpine.data(name, factory);
 

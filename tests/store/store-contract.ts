@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NewConversation, Store, StoredMessage } from '../../server/store/store.js';
+import type { NewConversation, Store, StoredAttachment, StoredMessage } from '../../server/store/store.js';
 
 /**
  * The behaviour every Store implementation must have. Each implementation's test file calls this
@@ -152,6 +152,62 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       ]);
       expect((await store.usageAll('2026-03')).map((r) => `${r.user}/${r.model}`)).toEqual(['alice@example.com/demo', 'alice@example.com/gpt', 'bob@example.com/demo']);
       expect(await store.usageFor('alice@example.com', '2026-05')).toEqual([]);
+    });
+
+    describe('attachments', () => {
+      const file = (id: string, conversationId: string, owner: string, extra: Partial<StoredAttachment> = {}): StoredAttachment => ({
+        id, conversationId, owner, name: `${id}.txt`, mime: 'text/plain', kind: 'text', size: 5, text: 'hello', data: Buffer.from('hello'),
+        createdAt: '2026-03-01T00:00:00.000Z', ...extra,
+      });
+
+      it('keeps files with their conversation, bytes and text intact, oldest first', async () => {
+        await store.createConversation(conv('a1', 'Alice@Example.com', '2026-03-01T00:00:00.000Z'));
+        const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 255]);
+        await store.saveAttachment(file('f1', 'a1', 'alice@example.com'));
+        await store.saveAttachment(file('f2', 'a1', 'ALICE@example.com', { name: 'p.png', mime: 'image/png', kind: 'image', size: png.length, text: undefined, data: png }));
+        const all = await store.getAttachments('a1', 'alice@example.com');
+        expect(all.map((a) => a.id)).toEqual(['f1', 'f2']);
+        expect(all[0]).toMatchObject({ conversationId: 'a1', owner: 'alice@example.com', name: 'f1.txt', kind: 'text', size: 5, text: 'hello' });
+        expect(all[0]!.data.toString()).toBe('hello');
+        expect(all[1]!.text).toBeUndefined();
+        expect(Buffer.compare(all[1]!.data, png)).toBe(0);
+        expect((await store.getAttachments('a1', 'alice@example.com', ['f2'])).map((a) => a.id)).toEqual(['f2']);
+        expect(await store.getAttachments('a1', 'alice@example.com', [])).toEqual([]);
+      });
+
+      it("never shows one person's files to another, and refuses files for their conversations", async () => {
+        await store.createConversation(conv('a2', 'alice@example.com', '2026-03-01T00:00:00.000Z'));
+        await store.saveAttachment(file('secret', 'a2', 'alice@example.com'));
+        expect(await store.getAttachments('a2', 'bob@example.com')).toEqual([]);
+        expect(await store.getAttachments('a2', 'bob@example.com', ['secret'])).toEqual([]);
+        await expect(store.saveAttachment(file('intruder', 'a2', 'bob@example.com'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+        await expect(store.saveAttachment(file('nowhere', 'missing', 'alice@example.com'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+        // An id of another conversation is not found through this one.
+        await store.createConversation(conv('a3', 'alice@example.com', '2026-03-02T00:00:00.000Z'));
+        expect(await store.getAttachments('a3', 'alice@example.com', ['secret'])).toEqual([]);
+      });
+
+      it('deletes files with their conversation, by hand or by retention', async () => {
+        await store.createConversation(conv('gone', 'alice@example.com', '2026-01-01T00:00:00.000Z'));
+        await store.saveAttachment(file('g1', 'gone', 'alice@example.com'));
+        await store.createConversation(conv('aged', 'alice@example.com', '2020-01-01T00:00:00.000Z'));
+        await store.saveAttachment(file('g2', 'aged', 'alice@example.com'));
+        expect(await store.deleteConversation('gone', 'alice@example.com')).toBe(true);
+        expect(await store.deleteConversationsOlderThan(new Date('2021-01-01T00:00:00.000Z'))).toBe(1);
+        // Recreated under the same ids: nothing of the old files survived.
+        await store.createConversation(conv('gone', 'alice@example.com', '2026-01-01T00:00:00.000Z'));
+        await store.createConversation(conv('aged', 'alice@example.com', '2026-01-01T00:00:00.000Z'));
+        expect(await store.getAttachments('gone', 'alice@example.com')).toEqual([]);
+        expect(await store.getAttachments('aged', 'alice@example.com')).toEqual([]);
+        await store.saveAttachment(file('g1', 'gone', 'alice@example.com'));
+      });
+
+      it('keeps the attachment list of a user message', async () => {
+        await store.createConversation(conv('a4', 'alice@example.com', '2026-03-01T00:00:00.000Z'));
+        const refs = [{ id: 'f9', name: 'notes.md', mime: 'text/markdown', kind: 'text' as const, size: 12 }];
+        await store.appendMessages('a4', [msg('u1', 'a4', 'user', 'see file', '2026-03-01T00:00:01.000Z', { attachments: refs })]);
+        expect((await store.getMessages('a4', 'alice@example.com'))[0]?.attachments).toEqual(refs);
+      });
     });
 
     describe('budgets', () => {

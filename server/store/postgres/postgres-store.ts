@@ -1,8 +1,9 @@
 import { AppError } from '../../errors.js';
 import type {
   BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
-  NewConversation, SavedMessage, SearchHit, StoredMessage, Store, UsageEvent, UsageRow,
+  NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, Store, UsageEvent, UsageRow,
 } from '../store.js';
+import { getAttachments, saveAttachment } from './attachments.js';
 import { budgetUsed, reserveBudget, settleBudget } from './budget.js';
 import { createPool, describeUrl, pgStoreError, validatePostgresUrl, type PgPool, type PoolSettings } from './connection.js';
 import * as conversations from './conversations.js';
@@ -71,6 +72,14 @@ export class PostgresStore implements Store {
 
   supersedeFrom(conversationId: string, owner: string, messageId: string): Promise<number> {
     return this.run((db) => supersedeFrom(db, conversationId, owner, messageId));
+  }
+
+  saveAttachment(a: StoredAttachment): Promise<void> {
+    return this.run((db) => saveAttachment(db, a));
+  }
+
+  getAttachments(conversationId: string, owner: string, ids?: readonly string[]): Promise<StoredAttachment[]> {
+    return this.run((db) => getAttachments(db, conversationId, owner, ids));
   }
 
   queryMemberships(sql: string): Promise<Membership[]> {

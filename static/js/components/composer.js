@@ -1,4 +1,5 @@
 import { chatClient } from '../net/chat-client.js';
+import { attachFiles, hasPendingFiles, takeUploaded, uploadsRunning } from '../state/attachments.js';
 import { chatStore, sessionStore } from '../state/stores.js';
 
 /** Tallest the box grows before it scrolls, as a share of the window height. */
@@ -25,7 +26,8 @@ export function composer() {
       return !chatStore().busy;
     },
     get cannotSend() {
-      return sessionStore().connection !== 'open' || chatStore().busy || this.draft.trim() === '';
+      if (sessionStore().connection !== 'open' || chatStore().busy || uploadsRunning()) return true;
+      return this.draft.trim() === '' && !hasPendingFiles();
     },
 
     init() {
@@ -41,10 +43,43 @@ export function composer() {
 
     submit() {
       if (this.cannotSend) return;
-      if (chatClient.sendText(this.draft.trim())) {
+      if (chatClient.sendText(this.draft.trim(), takeUploaded())) {
         this.draft = '';
         this.$nextTick(() => this.autosize());
       }
+    },
+
+    /** A refused message's text comes back (state/attachments.js), unless something new was typed. */
+    restoreDraft(event) {
+      if (this.draft.trim() === '') this.draft = event.detail;
+    },
+
+    /** "Attach file": the hidden file input does the choosing. */
+    chooseFiles() {
+      this.$refs.fileInput.click();
+    },
+
+    onFilesChosen(event) {
+      attachFiles(event.target.files);
+      event.target.value = '';
+    },
+
+    onDragOver(event) {
+      if (event.dataTransfer?.types?.includes('Files')) event.preventDefault();
+    },
+
+    onDrop(event) {
+      if (!event.dataTransfer?.files?.length) return;
+      event.preventDefault();
+      attachFiles(event.dataTransfer.files);
+    },
+
+    /** A pasted screenshot or file is attached; pasted text stays text. */
+    onPaste(event) {
+      const files = event.clipboardData?.files;
+      if (!files?.length) return;
+      event.preventDefault();
+      attachFiles(files);
     },
 
     stop() {

@@ -46,7 +46,7 @@ function appendEntries(entries, runningMessageId) {
   let turnAnswer = null;
   for (const entry of entries) {
     if (entry.role === 'user') {
-      const message = addUserMessage({ id: entry.id, text: entry.text, at: entry.at });
+      const message = addUserMessage({ id: entry.id, text: entry.text, at: entry.at, attachments: entry.attachments ?? [] });
       message.superseded = Boolean(entry.superseded);
       turnAnswer = null;
     } else if (entry.role === 'assistant') {

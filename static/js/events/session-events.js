@@ -1,3 +1,4 @@
+import { attachmentStore, takeBackRefusedSend } from '../state/attachments.js';
 import { sessionStore, chatStore } from '../state/stores.js';
 import { showToast } from '../state/toasts.js';
 import { findMessage, resetConversation } from '../state/messages.js';
@@ -46,6 +47,9 @@ export const sessionHandlers = {
     applyScope(session, event);
     session.tenants = event.tenants ?? [];
     session.maxMessageChars = event.limits?.maxMessageChars ?? session.maxMessageChars;
+    attachmentStore().limits = event.limits?.attachments ?? null;
+    // Files uploaded for another chat cannot be sent in this one.
+    if (isNewSession) attachmentStore().pending = [];
     session.connection = 'open';
     session.notice = '';
     // An answer still being generated (e.g. after a reload): keep Stop available until its message-end.
@@ -102,6 +106,7 @@ export const sessionHandlers = {
     showToast(event.message || 'Something went wrong.', 'error');
     if (event.code === 'SELECTION_LOCKED') sessionStore().locked = true;
     if (event.code === 'BUDGET_EXCEEDED') void refreshUsage();
+    takeBackRefusedSend(event.code);
     if (chatStore().busy) applyErrorToTurn(event);
   },
 

@@ -35,8 +35,9 @@ export const turnHandlers = {
       pending.id = event.id;
       pending.pending = false;
       if (event.at) pending.at = event.at;
+      if (event.attachments) pending.attachments = event.attachments;
     } else if (!findMessage(event.id)) {
-      addUserMessage({ id: event.id, text: event.text, at: event.at });
+      addUserMessage({ id: event.id, text: event.text, at: event.at, attachments: event.attachments ?? [] });
     }
     chatStore().busy = true;
   },

@@ -112,11 +112,12 @@ export const chatClient = {
     connection.start();
   },
 
-  /** Sends a chat message; returns false (and keeps the draft) when it could not be sent. */
-  sendText(text) {
+  /** Sends a chat message with uploaded files' refs; returns false (and keeps the draft) when it could not be sent. */
+  sendText(text, attachments = []) {
     const clientId = `c${Date.now().toString(36)}${nextClientId++}`;
-    if (!sendOrWarn({ type: 'send', text, clientId })) return false;
-    addUserMessage({ clientId, text, pending: true });
+    const ids = attachments.map((file) => file.id);
+    if (!sendOrWarn({ type: 'send', text, clientId, ...(ids.length ? { attachments: ids } : {}) })) return false;
+    addUserMessage({ clientId, text, pending: true, attachments });
     const chat = chatStore();
     chat.busy = true;
     chat.status = 'Thinking…';

@@ -18,8 +18,8 @@ export function resetConversation() {
   chat.status = '';
 }
 
-export function addUserMessage({ id = null, clientId = null, text, pending = false, at = new Date().toISOString() }) {
-  return pushMessage({ key: newKey('u'), role: 'user', id, clientId, text, pending, at, superseded: false });
+export function addUserMessage({ id = null, clientId = null, text, pending = false, at = new Date().toISOString(), attachments = [] }) {
+  return pushMessage({ key: newKey('u'), role: 'user', id, clientId, text, pending, at, superseded: false, attachments });
 }
 
 export function addAssistantMessage({ id, model = '', at = new Date().toISOString() }) {

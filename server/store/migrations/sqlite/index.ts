@@ -1,5 +1,6 @@
 import * as init from './0001-init.js';
 import * as search from './0002-search.js';
+import * as attachments from './0003-attachments.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,5 @@ export interface Migration {
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'init', sql: init.sql },
   { version: 2, name: 'search', sql: search.sql },
+  { version: 3, name: 'attachments', sql: attachments.sql },
 ];
