@@ -22,6 +22,8 @@ const METHODS: Record<StoreMethod, true> = {
   upsertMessage: true,
   getMessages: true,
   supersedeFrom: true,
+  saveAttachment: true,
+  getAttachments: true,
   saveFeedback: true,
   recordUsage: true,
   usageFor: true,
@@ -75,4 +77,16 @@ export function fromWireError(wire: WireError): Error {
     if (wire.stack) err.stack = `${wire.stack}\n    (in the store worker)`;
   }
   return err;
+}
+
+/**
+ * Structured clone turns a Buffer into a plain Uint8Array on the other side of the thread; the
+ * driver binds (and callers read) Buffers, so an attachment's bytes are made one again on arrival.
+ */
+export function withBufferData<T>(value: T): T {
+  const record = value as { data?: unknown };
+  if (record && record.data instanceof Uint8Array && !Buffer.isBuffer(record.data)) {
+    return { ...record, data: Buffer.from(record.data.buffer, record.data.byteOffset, record.data.byteLength) } as T;
+  }
+  return value;
 }

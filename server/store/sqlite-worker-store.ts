@@ -4,9 +4,9 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
 import type {
   BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
-  NewConversation, SavedMessage, SearchHit, StoredMessage, Store, UsageEvent, UsageRow,
+  NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, Store, UsageEvent, UsageRow,
 } from './store.js';
-import { fromWireError, type FromWorker, type StoreMethod, type ToWorker, type WorkerOptions } from './sqlite-worker-protocol.js';
+import { fromWireError, withBufferData, type FromWorker, type StoreMethod, type ToWorker, type WorkerOptions } from './sqlite-worker-protocol.js';
 
 export interface SqliteWorkerStoreOptions {
   /** Told once, when the worker stops without being asked to: the operator must hear of it. */
@@ -194,6 +194,15 @@ export class SqliteWorkerStore implements Store {
   upsertMessage(m: StoredMessage): Promise<void> {
     return this.call('upsertMessage', [m]);
   }
+  saveAttachment(a: StoredAttachment): Promise<void> {
+    return this.call('saveAttachment', [a]);
+  }
+
+  async getAttachments(conversationId: string, owner: string, ids?: readonly string[]): Promise<StoredAttachment[]> {
+    const found: StoredAttachment[] = await this.call('getAttachments', ids === undefined ? [conversationId, owner] : [conversationId, owner, [...ids]]);
+    return found.map(withBufferData);
+  }
+
   supersedeFrom(conversationId: string, owner: string, messageId: string): Promise<number> {
     return this.call('supersedeFrom', [conversationId, owner, messageId]);
   }

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteStore } from './sqlite-store.js';
-import { isStoreMethod, toWireError, type FromWorker, type ToWorker, type WorkerOptions } from './sqlite-worker-protocol.js';
+import { isStoreMethod, toWireError, withBufferData, type FromWorker, type ToWorker, type WorkerOptions } from './sqlite-worker-protocol.js';
 
 /**
  * The thread that owns the database (started by SqliteWorkerStore): one better-sqlite3 connection,
@@ -32,7 +32,7 @@ port.on('message', (message: ToWorker) => {
       if (!store) throw new Error('The store worker has no open database.');
       if (!isStoreMethod(method)) throw new Error(`The store worker does not know "${String(method)}".`);
       const call = store[method] as (...a: unknown[]) => Promise<unknown>;
-      const value = await call.apply(store, args);
+      const value = await call.apply(store, method === 'saveAttachment' ? args.map(withBufferData) : args);
       send({ type: 'result', id, ok: true, value });
     } catch (err) {
       send({ type: 'result', id, ok: false, error: toWireError(err) });

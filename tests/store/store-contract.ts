@@ -171,6 +171,8 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(all[0]!.data.toString()).toBe('hello');
         expect(all[1]!.text).toBeUndefined();
         expect(Buffer.compare(all[1]!.data, png)).toBe(0);
+        // A Buffer, as every caller reads it (a store on another thread must give one back, not a bare Uint8Array).
+        expect(Buffer.isBuffer(all[1]!.data)).toBe(true);
         expect((await store.getAttachments('a1', 'alice@example.com', ['f2'])).map((a) => a.id)).toEqual(['f2']);
         expect(await store.getAttachments('a1', 'alice@example.com', [])).toEqual([]);
       });
