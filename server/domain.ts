@@ -9,7 +9,7 @@ import { loadModelRegistry, type ModelRegistry } from './llm/model-registry.js';
 import { createTools } from './tools/index.js';
 import { MeteredToolRegistry } from './metrics/metered.js';
 import { BuiltinToolSource } from './tools/builtin-source.js';
-import { createMcpSources, type McpSetup } from './tools/mcp/index.js';
+import { createMcpSources, readMcpConfig, type McpSetup } from './tools/mcp/index.js';
 import { mcpSecrets, type GatewayClient } from './tools/mcp/mcp-config.js';
 import type { Store } from './store/store.js';
 import { SqlMembership } from './tenants/sql-membership.js';
@@ -64,8 +64,9 @@ export async function loadDomain(
   if (operatorPolicy instanceof YamlAccessPolicy) for (const warning of operatorPolicy.warnings) log.warn(warning);
   // MCP servers that name tenant credentials run once per tenant, so the tenants come first.
   const directory = tenantsFile ? TenantDirectory.fromFile(tenantsFile) : TenantDirectory.implicit(env.APP_NAME);
-  const mcp: McpSetup | undefined = attempt(() => createMcpSources(env, vars, log, directory));
-  if (problems.length > 0 || !models || !catalog || !operatorPolicy || !mcp) throw new ConfigError(problems);
+  const mcpConfig = attempt(() => readMcpConfig(env, vars, directory));
+  if (problems.length > 0 || !models || !catalog || !operatorPolicy || !mcpConfig) throw new ConfigError(problems);
+  const mcp: McpSetup = await createMcpSources(env, mcpConfig, log);
 
   const sqlMembers = env.TENANT_MEMBERS_QUERY ? await loadSqlMembers(store, env, log) : undefined;
   const tenants = tenantsFile && sqlMembers ? TenantDirectory.fromFile(tenantsFile, sqlMembers) : directory;

@@ -1,12 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { AppContext } from '../app-context.js';
 import { AppError, toAppError } from '../errors.js';
 import { resolveIdentity } from '../http/identity.js';
 import { BASE_HEADERS, Reply } from '../http/reply.js';
 import { snapshotRequest, type RequestSnapshot } from '../http/request.js';
-import { createGatewayServer, type GatewayCaller } from '../tools/mcp/gateway-server.js';
+import type { GatewayCaller } from '../tools/mcp/gateway-server.js';
+
+/**
+ * The MCP server SDK, loaded on the first gateway request: most deployments never receive one, and
+ * the SDK's schemas cost ~100 ms of every cold start.
+ */
+let gatewayModules: Promise<[typeof import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'), typeof import('../tools/mcp/gateway-server.js')]> | undefined;
+const loadGateway = () => (gatewayModules ??= Promise.all([import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'), import('../tools/mcp/gateway-server.js')]));
 import { identitySettings } from './identity-settings.js';
 
 /**
@@ -74,6 +80,7 @@ async function answer(reply: Reply, snapshot: RequestSnapshot, caller: GatewayCa
     parsedBody = undefined; // The transport answers with the JSON-RPC parse error itself.
   }
   const request = new Request(`http://galaxy.local${snapshot.url}`, { method: 'POST', headers, body: text });
+  const [{ WebStandardStreamableHTTPServerTransport }, { createGatewayServer }] = await loadGateway();
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   const server = createGatewayServer(caller, { tools: ctx.tools, policy: ctx.policy, catalog: ctx.catalog, tenants: ctx.tenants, redact: (text) => ctx.redactor.redact(text), log: ctx.log });
   try {

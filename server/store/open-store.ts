@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
-import { describeUrl, isPostgresUrl } from './postgres/connection.js';
-import { PostgresStore } from './postgres/postgres-store.js';
 import { sqliteFilename } from './sqlite-connection.js';
 import { SqliteStore } from './sqlite-store.js';
 import { SqliteWorkerStore } from './sqlite-worker-store.js';
 import type { Store } from './store.js';
+
+/** Checked here, not imported from postgres/: a SQLite deployment never loads the PostgreSQL driver. */
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 
 // Used when a caller (a script, a test) passes only DATABASE_URL; the server passes its parsed env.
 const DEFAULT_POOL_MAX = 10;
@@ -21,7 +22,8 @@ export type StoreSettings = Pick<Readonly<Env>, 'DATABASE_URL'> &
  * surfacing on the first chat.
  */
 export async function openStore(env: StoreSettings, log: Logger): Promise<Store> {
-  if (isPostgresUrl(env.DATABASE_URL)) {
+  if (POSTGRES_URL.test(env.DATABASE_URL)) {
+    const [{ PostgresStore }, { describeUrl }] = await Promise.all([import('./postgres/postgres-store.js'), import('./postgres/connection.js')]);
     const store = await PostgresStore.open(env.DATABASE_URL, {
       max: env.DATABASE_POOL_MAX ?? DEFAULT_POOL_MAX,
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS ?? DEFAULT_CONNECT_TIMEOUT_MS,

@@ -3,11 +3,11 @@ import type { Env } from '../../config/env.js';
 import { Redactor } from '../../logger.js';
 import type { TenantDirectory } from '../../tenants/tenant-directory.js';
 import { commandList, forTenant, loadMcpConfig, mcpSecrets, usesTenantCredentials, type McpConfig, type McpServerConfig } from './mcp-config.js';
-import { McpToolSource } from './mcp-source.js';
+import type { ToolSource } from '../tool-source.js';
 
 export interface McpSetup {
   config: McpConfig;
-  sources: McpToolSource[];
+  sources: ToolSource[];
 }
 
 /**
@@ -24,14 +24,23 @@ export function serverInstances(servers: readonly McpServerConfig[], tenants: Te
   });
 }
 
-/** Reads MCP_CONFIG_FILE and makes one tool source per server instance (none when the file is absent). */
-export function createMcpSources(env: Readonly<Env>, vars: Record<string, string | undefined>, log: Logger, tenants: TenantDirectory): McpSetup {
+/** Reads and checks MCP_CONFIG_FILE (synchronously, so its problems are listed with the others). */
+export function readMcpConfig(env: Readonly<Env>, vars: Record<string, string | undefined>, tenants: TenantDirectory): McpConfig {
   const loaded = loadMcpConfig(env.MCP_CONFIG_FILE, {
     vars,
     allowedCommands: commandList(env.MCP_STDIO_COMMANDS),
     defaultTimeoutMs: env.TOOL_TIMEOUT_MS,
   });
-  const config: McpConfig = { ...loaded, servers: serverInstances(loaded.servers, tenants) };
+  return { ...loaded, servers: serverInstances(loaded.servers, tenants) };
+}
+
+/**
+ * One tool source per server instance (none when there are no servers). The MCP client SDK is
+ * imported only then: a deployment without MCP servers never loads it (~100 ms of the cold start).
+ */
+export async function createMcpSources(env: Readonly<Env>, config: McpConfig, log: Logger): Promise<McpSetup> {
+  if (config.servers.length === 0) return { config, sources: [] };
+  const { McpToolSource } = await import('./mcp-source.js');
   // Error texts from a server or its transport may echo a header or token: they are redacted before
   // they reach the operator log, /ready or a tool error.
   const redactor = new Redactor(mcpSecrets(config));
