@@ -45,17 +45,21 @@ export function reserveBudget(db: SqliteDb, r: BudgetRequest): BudgetReservation
     .immediate();
 }
 
-/** Moves a reservation into settled spending at its actual size; a second settle finds nothing. */
-export function settleBudget(db: SqliteDb, reservationId: string, actual: { promptTokens: number; completionTokens: number }): void {
-  db.transaction(() => {
+/**
+ * Moves a reservation into settled spending at its actual size and returns the month's totals after
+ * it (read in the same transaction, so a warning needs no second trip); a second settle finds nothing.
+ */
+export function settleBudget(db: SqliteDb, reservationId: string, actual: { promptTokens: number; completionTokens: number }, nowMs: number): BudgetAmounts | undefined {
+  return db.transaction((): BudgetAmounts | undefined => {
     const held = prepared(db, 'DELETE FROM budget_reservations WHERE id = ? RETURNING tenant, month, requests').get(reservationId) as
       | { tenant: string; month: string; requests: number }
       | undefined;
-    if (!held) return;
+    if (!held) return undefined;
     prepared(db, 
       `INSERT INTO budget_spent (tenant, month, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (tenant, month) DO UPDATE SET requests = requests + excluded.requests,
          prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`,
     ).run(held.tenant, held.month, held.requests, actual.promptTokens, actual.completionTokens);
+    return budgetUsed(db, held.tenant, held.month, nowMs);
   }).immediate();
 }

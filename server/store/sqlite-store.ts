@@ -232,8 +232,8 @@ export class SqliteStore implements Store {
     return this.run(() => reserveBudget(this.db, r));
   }
 
-  settleBudget(reservationId: string, actual: { promptTokens: number; completionTokens: number }, _now: Date): Promise<void> {
-    return this.run(() => settleBudget(this.db, reservationId, actual));
+  settleBudget(reservationId: string, actual: { promptTokens: number; completionTokens: number }, now: Date): Promise<BudgetAmounts | undefined> {
+    return this.run(() => settleBudget(this.db, reservationId, actual, now.getTime()));
   }
 
   budgetUsed(tenant: string, month: string, now: Date): Promise<BudgetAmounts> {

@@ -225,7 +225,7 @@ export class SqliteWorkerStore implements Store {
   reserveBudget(r: BudgetRequest): Promise<BudgetReservation> {
     return this.call('reserveBudget', [r]);
   }
-  settleBudget(reservationId: string, actual: { promptTokens: number; completionTokens: number }, now: Date): Promise<void> {
+  settleBudget(reservationId: string, actual: { promptTokens: number; completionTokens: number }, now: Date): Promise<BudgetAmounts | undefined> {
     return this.call('settleBudget', [reservationId, actual, now]);
   }
   budgetUsed(tenant: string, month: string, now: Date): Promise<BudgetAmounts> {

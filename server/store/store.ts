@@ -206,8 +206,11 @@ export interface Store {
   usageAll(month: string): Promise<UsageRow[]>;
   /** Atomically checks the limits against settled use plus live reservations and holds this worst case. */
   reserveBudget(r: BudgetRequest): Promise<BudgetReservation>;
-  /** Replaces a reservation by what the call really used. Settling twice, or an unknown id, changes nothing. */
-  settleBudget(reservationId: string, actual: { promptTokens: number; completionTokens: number }, now: Date): Promise<void>;
+  /**
+   * Replaces a reservation by what the call really used, and returns the month's totals after it (as
+   * `budgetUsed` at `now` would). Settling twice, or an unknown id, changes nothing and returns undefined.
+   */
+  settleBudget(reservationId: string, actual: { promptTokens: number; completionTokens: number }, now: Date): Promise<BudgetAmounts | undefined>;
   /** Settled use plus reservations that have not expired at `now`. */
   budgetUsed(tenant: string, month: string, now: Date): Promise<BudgetAmounts>;
   /**

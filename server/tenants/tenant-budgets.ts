@@ -18,7 +18,7 @@ export interface BudgetSettings {
 export interface BudgetHold {
   /** The output cap the call must be made with (the reservation cannot cover more). */
   maxOutputTokens?: number;
-  /** `reportCrossing: false` skips reading the totals back (the chat was already warned). */
+  /** `reportCrossing: false` skips the warn_at check (the chat was already warned). */
   settle(actual: { promptTokens: number; completionTokens: number }, options?: { reportCrossing?: boolean }): Promise<BudgetCrossing | undefined>;
 }
 
@@ -101,8 +101,8 @@ export class TenantBudgets {
         if (settled) return undefined;
         settled = true;
         const at = this.settings.now();
-        await this.store.settleBudget(reservationId, actual, at);
-        return options.reportCrossing === false ? undefined : this.crossing(tenant, month, budget, at);
+        const totals = await this.store.settleBudget(reservationId, actual, at);
+        return options.reportCrossing === false || !totals ? undefined : this.crossing(totals, budget, at);
       },
     };
   }
@@ -128,8 +128,7 @@ export class TenantBudgets {
     };
   }
 
-  private async crossing(tenant: string, month: string, budget: TenantBudget, now: Date): Promise<BudgetCrossing | undefined> {
-    const used = await this.store.budgetUsed(tenant, month, now);
+  private crossing(used: BudgetAmounts, budget: TenantBudget, now: Date): BudgetCrossing | undefined {
     const limits = limitsOf(budget);
     for (const dimension of ['requests', 'promptTokens', 'completionTokens'] as const) {
       const limit = limits[dimension];

@@ -65,15 +65,17 @@ export async function reserveBudget(pool: PgPool, r: BudgetRequest): Promise<Bud
 }
 
 /** Moves a reservation into settled spending at its actual size; a second settle finds nothing to move. */
-export async function settleBudget(pool: PgPool, reservationId: string, actual: { promptTokens: number; completionTokens: number }): Promise<void> {
-  await inTransaction(pool, async (client) => {
+/** Settles at the real size and returns the month's totals after it, in the same transaction. */
+export async function settleBudget(pool: PgPool, reservationId: string, actual: { promptTokens: number; completionTokens: number }, nowMs: number): Promise<BudgetAmounts | undefined> {
+  return inTransaction(pool, async (client): Promise<BudgetAmounts | undefined> => {
     const held = (await client.query<{ tenant: string; month: string; requests: string }>('DELETE FROM budget_reservations WHERE id = $1 RETURNING tenant, month, requests', [reservationId])).rows[0];
-    if (!held) return;
+    if (!held) return undefined;
     await client.query(
       `INSERT INTO budget_spent (tenant, month, requests, prompt_tokens, completion_tokens) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (tenant, month) DO UPDATE SET requests = budget_spent.requests + excluded.requests,
          prompt_tokens = budget_spent.prompt_tokens + excluded.prompt_tokens, completion_tokens = budget_spent.completion_tokens + excluded.completion_tokens`,
       [held.tenant, held.month, held.requests, actual.promptTokens, actual.completionTokens],
     );
+    return budgetUsed(client, held.tenant, held.month, nowMs);
   });
 }

@@ -134,8 +134,8 @@ export class PostgresStore implements Store {
     return this.run((db) => reserveBudget(db, r));
   }
 
-  settleBudget(reservationId: string, actual: { promptTokens: number; completionTokens: number }, _now: Date): Promise<void> {
-    return this.run((db) => settleBudget(db, reservationId, actual));
+  settleBudget(reservationId: string, actual: { promptTokens: number; completionTokens: number }, now: Date): Promise<BudgetAmounts | undefined> {
+    return this.run((db) => settleBudget(db, reservationId, actual, now.getTime()));
   }
 
   budgetUsed(tenant: string, month: string, now: Date): Promise<BudgetAmounts> {
