@@ -160,7 +160,21 @@ describe('chatting', () => {
     await scroller.hover();
     await page.mouse.wheel(0, -600);
     await expect.poll(() => page.getByRole('button', { name: 'Jump to latest' }).isVisible()).toBe(true);
-    const parkedAt = await scroller.evaluate((element) => element.scrollTop);
+    // Where the reader parked, once the wheel's scroll has come to rest (it may still be moving).
+    const parkedAt = await scroller.evaluate(
+      (element) =>
+        new Promise<number>((resolve) => {
+          let last = element.scrollTop;
+          let still = 0;
+          const look = () => {
+            still = element.scrollTop === last ? still + 1 : 0;
+            last = element.scrollTop;
+            if (still >= 5) resolve(last);
+            else requestAnimationFrame(look);
+          };
+          requestAnimationFrame(look);
+        }),
+    );
     await waitForAnswerEnd(page);
     expect(Math.abs((await scroller.evaluate((element) => element.scrollTop)) - parkedAt)).toBeLessThan(5);
 
