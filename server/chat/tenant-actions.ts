@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import type { Session } from '../sessions/session.js';
-import type { BudgetHold, TenantBudgets } from '../tenants/tenant-budgets.js';
+import { DIMENSION_WORDS, type BudgetHold, type TenantBudgets } from '../tenants/tenant-budgets.js';
 import { audit } from './audit.js';
 import type { ChatDeps } from './chat-deps.js';
 import { scopeFor, usableModel } from './chat-scope.js';
@@ -61,7 +61,7 @@ export function turnBudget(budgets: TenantBudgets, session: Session, log: Logger
               session.noticesGiven.add('budget-warning');
               const name = budgets.tenantName(session.tenant);
               const percent = Math.round((crossing.used / Math.max(crossing.limit, 1)) * 100);
-              const message = `${name} has used ${percent}% of its monthly ${crossing.dimension === 'requests' ? 'requests' : crossing.dimension === 'inputTokens' ? 'input tokens' : 'output tokens'}.`;
+              const message = `${name} has used ${percent}% of its monthly ${DIMENSION_WORDS[crossing.dimension]}.`;
               session.record({ kind: 'budget-warning', tenant: session.tenant, ...crossing, message });
             }
             return crossing;

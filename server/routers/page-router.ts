@@ -46,6 +46,19 @@ function sendAsset(reply: Reply, request: RequestSnapshot, asset: Asset, cacheCo
 }
 
 /** The chat page, its own static files, and the vendored libraries. All behind identity. */
+/**
+ * The page is one document, kept in several files by responsibility: `<!--#include name.html-->`
+ * is replaced by static/partials/name.html when the page is built (at boot, or per request in
+ * development). Partials are never served on their own (no .html is, under /static).
+ */
+export function withPartials(page: string, read: (name: string) => string | undefined): string {
+  return page.replace(/^([ \t]*)<!--#include ([\w-]+\.html)-->$/gm, (_line, indent: string, name: string) => {
+    const partial = read(name);
+    if (partial === undefined) throw new AppError('NOT_FOUND', `The page part ${name} is missing from STATIC_DIR/partials.`);
+    return partial.trimEnd().split('\n').map((line) => (line ? indent + line : line)).join('\n');
+  });
+}
+
 export function registerPageRoutes(app: TemplatedApp, ctx: AppContext): void {
   const files = new StaticFiles(ctx.env.STATIC_DIR, ctx.env.NODE_ENV !== 'development');
   const vendor = loadVendor();
@@ -55,7 +68,8 @@ export function registerPageRoutes(app: TemplatedApp, ctx: AppContext): void {
     if (indexAsset && ctx.env.NODE_ENV !== 'development') return indexAsset;
     const raw = files.get('index.html');
     if (!raw) return null;
-    indexAsset = makeAsset(Buffer.from(raw.body.toString('utf8').replaceAll('__APP_NAME__', escapeHtml(ctx.env.APP_NAME))), 'index.html');
+    const page = withPartials(raw.body.toString('utf8'), (name) => files.get(`partials/${name}`)?.body.toString('utf8'));
+    indexAsset = makeAsset(Buffer.from(page.replaceAll('__APP_NAME__', escapeHtml(ctx.env.APP_NAME))), 'index.html');
     return indexAsset;
   };
 

@@ -42,6 +42,9 @@ export interface TenantBudgetStatus {
 const PUBLIC_NAME: Record<BudgetDimension, BudgetDimensionName> = { requests: 'requests', promptTokens: 'inputTokens', completionTokens: 'outputTokens' };
 const WORDS: Record<BudgetDimension, string> = { requests: 'requests', promptTokens: 'input tokens', completionTokens: 'output tokens' };
 
+/** How a dimension reads in a sentence ("… of its monthly output tokens"). */
+export const DIMENSION_WORDS: Record<BudgetDimensionName, string> = { requests: WORDS.requests, inputTokens: WORDS.promptTokens, outputTokens: WORDS.completionTokens };
+
 function limitsOf(b: TenantBudget): Partial<BudgetAmounts> {
   return {
     ...(b.monthlyRequests !== undefined ? { requests: b.monthlyRequests } : {}),

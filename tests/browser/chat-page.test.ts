@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { answerChunks, finishChunk, roleChunk, textChunk } from '../support/chunks.js';
 import { scriptFromChunks } from '../support/fake-upstream.js';
-import { launchBrowser, newContext } from '../support/browser.js';
+import { launchBrowser, newContext, scrollTopAtRest } from '../support/browser.js';
 import {
   BROKEN_MODEL,
   OTHER_MODEL,
@@ -161,20 +161,7 @@ describe('chatting', () => {
     await page.mouse.wheel(0, -600);
     await expect.poll(() => page.getByRole('button', { name: 'Jump to latest' }).isVisible()).toBe(true);
     // Where the reader parked, once the wheel's scroll has come to rest (it may still be moving).
-    const parkedAt = await scroller.evaluate(
-      (element) =>
-        new Promise<number>((resolve) => {
-          let last = element.scrollTop;
-          let still = 0;
-          const look = () => {
-            still = element.scrollTop === last ? still + 1 : 0;
-            last = element.scrollTop;
-            if (still >= 5) resolve(last);
-            else requestAnimationFrame(look);
-          };
-          requestAnimationFrame(look);
-        }),
-    );
+    const parkedAt = await scrollTopAtRest(scroller);
     await waitForAnswerEnd(page);
     expect(Math.abs((await scroller.evaluate((element) => element.scrollTop)) - parkedAt)).toBeLessThan(5);
 

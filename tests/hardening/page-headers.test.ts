@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describe('the page under a second URL', () => {
   it('does not serve index.html under /static/, raw or encoded', async () => {
-    for (const path of ['/static/index.html', '/static/%69ndex.html', '/static/./index.html']) {
+    for (const path of ['/static/index.html', '/static/%69ndex.html', '/static/./index.html', '/static/partials/chat-message.html']) {
       const res = await fetch(`${chat.url}${path}`);
       expect(res.status, path).toBe(404);
       expect(res.headers.get('content-type'), path).toContain('application/json');

@@ -1,4 +1,4 @@
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator } from 'playwright-core';
 
 /**
  * Launches Debian's Chromium for browser tests, benchmarks and screenshots. Playwright gives every
@@ -27,4 +27,22 @@ export function launchBrowser(): Promise<Browser> {
 /** A context with the viewport most tests use; pass options to override (e.g. `bypassCSP`). */
 export function newContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
   return browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+}
+
+/** An element's scrollTop once it has stayed the same for five animation frames (a wheel scroll may still be gliding). */
+export function scrollTopAtRest(element: Locator): Promise<number> {
+  return element.evaluate(
+    (node) =>
+      new Promise<number>((resolve) => {
+        let last = node.scrollTop;
+        let still = 0;
+        const look = () => {
+          still = node.scrollTop === last ? still + 1 : 0;
+          last = node.scrollTop;
+          if (still >= 5) resolve(last);
+          else requestAnimationFrame(look);
+        };
+        requestAnimationFrame(look);
+      }),
+  );
 }
