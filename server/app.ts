@@ -17,6 +17,7 @@ import { registerEventStream } from './routers/event-stream-router.js';
 import { registerWebSocket } from './routers/ws-router.js';
 import { ChatTransport } from './transport/chat-transport.js';
 import { SessionManager } from './sessions/session-manager.js';
+import type { Session } from './sessions/session.js';
 import { loadDomain, type Domain } from './domain.js';
 import { TranscriptSink } from './chat/record-sinks.js';
 import { StoreArchive } from './chat/store-archive.js';
@@ -34,6 +35,8 @@ import { meteredModel } from './metrics/metered.js';
 import { TenantBudgets } from './tenants/tenant-budgets.js';
 import { registerUsageRoutes } from './routers/usage-router.js';
 import { openPresence } from './scale/open-presence.js';
+import { openExchange } from './scale/open-exchange.js';
+import { exchangeAnswers } from './chat/exchange-answers.js';
 import { takeOver } from './chat/hello.js';
 import { PrometheusMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute, startMetricsListener } from './metrics/metrics-router.js';
@@ -122,6 +125,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await store.close();
     throw err;
   });
+  const exchange = await openExchange(env, log).catch(async (err: unknown) => {
+    await presence.close();
+    await store.close();
+    throw err;
+  });
   const budgets = new TenantBudgets(store, domain.tenants, { timeZone: env.BUDGET_TIMEZONE, reservationTtlMs: env.STORE_RESERVATION_TTL_MS, now: clock });
 
   const ctx: AppContext = {
@@ -136,6 +144,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     tenants: domain.tenants,
     budgets,
     presence,
+    exchange,
     store,
     ...(env.HISTORY_ENABLED ? { archive: new StoreArchive(store), attachments: new MessageAttachments(store, attachmentLimits(env)) } : {}),
     gatewayClients: domain.gatewayClients,
@@ -172,6 +181,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       sessionTtlMs: env.SESSION_TTL_MS,
       log,
       onSessionEnded: (session) => domain.tools.disposeSession(session.id),
+      ...(exchange.shared
+        ? { mirrorFor: (id: string) => (seq: number, json: string) => exchange.publish(id, seq, json), afterClose: (session: Session) => exchange.disown(session.id) }
+        : {}),
     }),
   };
 
@@ -179,6 +191,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   const app = uws.App();
   const transport = new ChatTransport(ctx);
+  exchange.answer(exchangeAnswers(ctx, { find: (id) => transport.eventStreams.get(id), handleFrame: transport.chat.handleFrame.bind(transport.chat) }));
   registerApiRoutes(app, ctx);
   registerConversationRoutes(app, { store, tenants: ctx.tenants, identity: ctx, log });
   registerAttachmentRoutes(app, ctx);

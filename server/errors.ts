@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   BUDGET_EXCEEDED: { http: 429, text: 'This organisation has used its monthly budget.' },
   RESUME_GAP: { http: 410, text: 'Some earlier events are no longer buffered; the conversation was re-sent.' },
   SHUTTING_DOWN: { http: 503, text: 'The server is restarting.' },
+  ANSWER_INTERRUPTED: { http: 503, text: 'The server writing this answer stopped before it finished.' },
   STORE_UNAVAILABLE: { http: 503, text: 'The chat history database is unavailable.' },
   WEBSOCKET_DISABLED: { http: 503, text: 'Live chat is turned off on this server (DISABLE_WEBSOCKET).' },
   INTERNAL: { http: 500, text: 'Something went wrong on our side.' },

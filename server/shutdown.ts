@@ -16,6 +16,9 @@ export async function shutdown(ctx: AppContext, app: TemplatedApp, listenSocket:
   uws.us_listen_socket_close(listenSocket);
   const notice = JSON.stringify({ type: 'shutdown', message: 'The server is restarting; your chat will reconnect.', seq: 0 });
   for (const conn of counts.open) conn.send(notice);
+  // With other instances, clients reconnect there at once and follow their running answers from
+  // the shared log while they finish here (a rolling update loses nothing). Alone, they stay until the end.
+  if (ctx.exchange.shared) for (const conn of [...counts.open]) conn.close(CLOSE_CODES.GOING_AWAY, 'server restarting');
 
   const running = ctx.sessions.all().flatMap((s) => (s.turn ? [s.turn.done] : []));
   if (running.length > 0) {
@@ -29,6 +32,7 @@ export async function shutdown(ctx: AppContext, app: TemplatedApp, listenSocket:
   stopRetention?.();
   await ctx.store.close();
   await ctx.presence.close();
+  await ctx.exchange.close();
   // Closes keep-alive HTTP sockets too, so the process can exit.
   (app as TemplatedApp & { close?: () => void }).close?.();
   ctx.log.info('shutdown complete');

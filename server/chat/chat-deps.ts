@@ -5,6 +5,7 @@ import type { DataSourceCatalog } from '../data/catalog.js';
 import type { ModelRegistry } from '../llm/model-registry.js';
 import type { Redactor } from '../logger.js';
 import type { Presence } from '../scale/presence.js';
+import type { SessionExchange } from '../scale/session-exchange.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { TenantBudgets } from '../tenants/tenant-budgets.js';
 import type { TenantDirectory } from '../tenants/tenant-directory.js';
@@ -26,6 +27,7 @@ export type ChatSettings = Pick<
   | 'DELTA_FLUSH_MS'
   | 'MAX_TOOL_ROUNDS'
   | 'BUDGET_DEFAULT_OUTPUT_TOKENS'
+  | 'REDIS_OWNER_TTL_MS'
 >;
 
 /**
@@ -47,6 +49,8 @@ export interface ChatDeps {
   readonly tenants: TenantDirectory;
   /** Who holds each person's live connection across instances (LocalPresence in one process). */
   readonly presence: Presence;
+  /** Live chats shared with other instances (REDIS_URL); local in one process. */
+  readonly exchange: SessionExchange;
   /** Monthly budgets; absent when no store keeps them (tests of the chat alone). */
   readonly budgets?: TenantBudgets;
   /** Stored chats a person can reopen; absent when history is off. */

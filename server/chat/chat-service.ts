@@ -51,6 +51,7 @@ export class ChatService {
   private async dispatch(state: ConnectionState, msg: ClientMessage): Promise<void> {
     if (state.conn.closed) return;
     if (msg.type === 'hello') return handleHello(this.ctx, state, msg);
+    if (state.session?.handingOver && msg.type !== 'stop') await state.session.handingOver;
     const session = state.session;
     if (!session || session.ended) throw new AppError('NOT_FOUND', 'This chat has ended; start a new one.');
     switch (msg.type) {

@@ -7,6 +7,8 @@ import type { Session } from '../sessions/session.js';
 import type { ChatDeps } from './chat-deps.js';
 import type { Principal } from '../tenants/tenant-directory.js';
 import { scopeFor, tenantInfos, usableModel } from './chat-scope.js';
+import { followElsewhere } from './chat-follow.js';
+import { INTERRUPTED_NOTICE } from './chat-relay.js';
 import type { ConnectionState } from './connection-state.js';
 
 /** The `ready` event for a connection joining a session. Not replayed: it describes this connection. */
@@ -37,6 +39,8 @@ export function createSession(ctx: ChatDeps, principal: Principal, preferred: { 
   const who = { user: principal.email, tenant };
   const model = usableModel(ctx, who, preferred.model);
   const session = ctx.sessions.create(principal.email, model, tenant);
+  // Other instances learn who runs it (a new chat's seqs start at 0, below any later incarnation's).
+  void ctx.exchange.claim(session.id, principal.email, false).catch((err: unknown) => ctx.log.warn({ err }, 'chat claim failed'));
   const scope = scopeFor(ctx, who);
   session.tools = scope.tools.map((t) => t.name);
   session.dataSources = scope.dataSources.map((d) => d.id);
@@ -54,7 +58,12 @@ async function reopenSession(ctx: ChatDeps, user: string, id: string): Promise<S
   // Another frame may have made it live while the store was read.
   const live = ctx.sessions.get(id, user);
   if (live) return live;
-  const session = ctx.sessions.create(user, stored.model, stored.tenant, { id: stored.id, startedAt: new Date(stored.createdAt), entries: stored.entries });
+  // Its seqs continue above every earlier incarnation's, so no reader's old seq is ever reused.
+  const seqBase = await ctx.exchange.claim(id, user, true).catch((err: unknown) => (ctx.log.warn({ err }, 'chat claim failed'), 0));
+  const raced = ctx.sessions.get(id, user);
+  if (raced) return raced;
+  const reopened = { id: stored.id, startedAt: new Date(stored.createdAt), entries: stored.entries };
+  const session = ctx.sessions.create(user, stored.model, stored.tenant, { reopened, seqBase });
   session.title = stored.title;
   session.tools = stored.tools;
   session.dataSources = stored.dataSources;
@@ -64,22 +73,47 @@ async function reopenSession(ctx: ChatDeps, user: string, id: string): Promise<S
   return session;
 }
 
+/** A chat found for a person, and whether the instance that ran it died under its last answer. */
+interface Found {
+  session: Session | undefined;
+  interrupted: boolean;
+}
+
 /**
- * The person's chat with this id: live in this process, else reopened from the store. A chat of a
- * tenant the person no longer works for is refused (it stays in the store, readable by no one else).
+ * The person's chat with this id: live in this process, else followed or moved from the instance
+ * that runs it, else reopened from the store. A chat of a tenant the person no longer works for is
+ * refused (it stays in the store, readable by no one else).
  */
-async function findSession(ctx: ChatDeps, principal: Principal, id: string): Promise<Session | undefined> {
-  const session = ctx.sessions.get(id, principal.email) ?? (await reopenSession(ctx, principal.email, id));
+async function findSession(ctx: ChatDeps, principal: Principal, id: string, afterSeq = 0): Promise<Found> {
+  let session = ctx.sessions.get(id, principal.email);
+  let interrupted = false;
+  if (!session && ctx.exchange.shared && ctx.archive) {
+    const owner = await ctx.exchange.ownerElsewhere(id).catch(() => undefined);
+    if (owner && owner.user === principal.email) {
+      const followed = await followElsewhere(ctx, id, owner, afterSeq);
+      session = followed.session;
+      interrupted = followed.ownerLost;
+    }
+  }
+  session ??= await reopenSession(ctx, principal.email, id);
   if (session && !ctx.tenants.mayOpen(principal.email, session.tenant)) {
     throw new AppError('FORBIDDEN', 'That chat belongs to an organisation you no longer work for.');
   }
-  return session;
+  // Told only when the cut answer is the chat's last word (not when the person has moved on since).
+  const last = session?.view.entries.at(-1);
+  return { session, interrupted: interrupted && last?.role === 'assistant' && !!last.incomplete };
+}
+
+/** Says once, in the chat, that the instance writing its last answer died (after the reader joined). */
+function tellInterrupted(session: Session, found: Found): void {
+  if (found.interrupted && found.session === session) session.record({ kind: 'notice', key: 'answer-interrupted', text: INTERRUPTED_NOTICE });
 }
 
 /** Attaches the connection to a session from `afterSeq`, or sends a snapshot when that is no longer buffered. */
 export function join(ctx: ChatDeps, state: ConnectionState, session: Session, afterSeq: number, resumed: boolean): void {
   state.session = session;
   ctx.sessions.setCurrent(session);
+  ctx.exchange.setCurrent(session.owner, session.id);
   ctx.sessions.attached(session);
   state.sendDirect(readyEvent(ctx, state, session, resumed));
   // A reopened chat's earlier messages are not in its event log, and a client from before the
@@ -95,12 +129,14 @@ export function join(ctx: ChatDeps, state: ConnectionState, session: Session, af
 /** `open-chat`: leave the current chat (it stays, and keeps running) and continue an earlier one. */
 export async function openChat(ctx: ChatDeps, state: ConnectionState, current: Session, id: string): Promise<void> {
   if (id === current.id) return join(ctx, state, current, 0, true);
-  const target = await findSession(ctx, state.principal, id);
+  const found = await findSession(ctx, state.principal, id);
+  const target = found.session;
   if (!target) throw new AppError('NOT_FOUND', 'No such chat.');
   if (state.conn.closed) return;
   current.detach(state.conn);
   ctx.sessions.detached(current);
   join(ctx, state, target, 0, true);
+  tellInterrupted(target, found);
 }
 
 /** Tells a connection that a newer one took the chat over, then closes it (4001). */
@@ -149,18 +185,24 @@ export async function handleHello(ctx: ChatDeps, state: ConnectionState, msg: He
     return;
   }
 
-  let session: Session | undefined;
+  let found: Found = { session: undefined, interrupted: false };
   let afterSeq = 0;
   if (msg.sessionId) {
-    session = await findSession(ctx, state.principal, msg.sessionId).catch(() => undefined);
-    if (session) afterSeq = msg.lastSeq ?? 0;
+    found = await findSession(ctx, state.principal, msg.sessionId, msg.lastSeq ?? 0).catch(() => found);
+    if (found.session) afterSeq = msg.lastSeq ?? 0;
     else state.sendDirect({ type: 'error', code: 'NOT_FOUND', message: 'That chat has ended or does not exist; you are in a new one.' });
+  } else if (!currentInTenant(ctx, state.principal) && ctx.exchange.shared) {
+    // The chat the person was in may run on (or have been left by) another instance.
+    const remembered = await ctx.exchange.current(conn.user).catch(() => undefined);
+    if (remembered) found = await findSession(ctx, state.principal, remembered).catch(() => found);
+    if (found.session && !state.principal.tenants.includes(found.session.tenant)) found = { session: undefined, interrupted: false };
   }
   if (conn.closed) return;
-  session ??= currentInTenant(ctx, state.principal);
+  let session = found.session ?? currentInTenant(ctx, state.principal);
   const resumed = !!session;
   session ??= createSession(ctx, state.principal);
   join(ctx, state, session, afterSeq, resumed);
+  tellInterrupted(session, found);
 }
 
 /** The person's current chat, unless it works for a tenant they have left. */

@@ -78,7 +78,12 @@ export interface RecordSink {
 
 /** Fans one fact out to every sink. A failing sink is logged by the caller's sink, never rethrown here. */
 export class Recorder implements RecordSink {
-  constructor(private readonly sinks: readonly RecordSink[]) {}
+  constructor(private readonly sinks: RecordSink[]) {}
+
+  /** More sinks from now on (a chat followed from another instance starts keeping its own records). */
+  add(sinks: readonly RecordSink[]): void {
+    this.sinks.push(...sinks);
+  }
 
   record(fact: ChatRecord): void {
     for (const sink of this.sinks) sink.record(fact);

@@ -1,6 +1,5 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { AppContext } from '../app-context.js';
-import type { ConnectionState } from '../chat/connection-state.js';
 import { AppError, toAppError } from '../errors.js';
 import { readBody } from '../http/body.js';
 import type { Identity } from '../http/identity.js';
@@ -26,7 +25,8 @@ const HEARTBEAT_MS = 5_000;
  */
 export function registerEventStream(app: TemplatedApp, ctx: AppContext, transport: ChatTransport): void {
   const { env } = ctx;
-  const streams = new Map<string, ConnectionState>();
+  const streams = transport.eventStreams;
+  const { exchange } = ctx;
 
   app.get(EVENT_STREAM_PATH, (res, req) => {
     const request = snapshotRequest(res, req);
@@ -42,9 +42,10 @@ export function registerEventStream(app: TemplatedApp, ctx: AppContext, transpor
       return reply.error(appErr);
     }
     const query = new URLSearchParams(request.query);
-    const id = newId('c');
+    // With several instances the id names the one holding the stream, so a frame POSTed to another finds it.
+    const id = exchange.shared ? `${newId('c')}.${exchange.instance}` : newId('c');
     const log = ctx.log.child({ connId: id, user: identity.email });
-    let state: ConnectionState | undefined;
+    let state: ReturnType<ChatTransport['opened']> | undefined;
     const conn = new SseConnection(reply, id, identity.email, log, {
       maxBackpressureBytes: env.WS_MAX_BACKPRESSURE_BYTES,
       heartbeatMs: HEARTBEAT_MS,
@@ -97,7 +98,16 @@ export function registerEventStream(app: TemplatedApp, ctx: AppContext, transpor
     // Attached before any await: chunks that arrive meanwhile must not be lost.
     const body = readBody(res, reply, request, env.WS_MAX_FRAME_BYTES);
     body.catch(() => {});
-    const deps = { find: (key: string) => streams.get(key), handleFrame: transport.chat.handleFrame.bind(transport.chat) };
+    const deps = {
+      find: (key: string) => streams.get(key),
+      handleFrame: transport.chat.handleFrame.bind(transport.chat),
+      forward: (key: string, who: string, raw: string, binary: boolean) => {
+        const holder = exchange.shared ? key.slice(key.lastIndexOf('.') + 1) : '';
+        if (!holder || holder === exchange.instance || !key.includes('.')) return undefined;
+        // Answered once the holder took the frame, so the client's next POST cannot overtake it.
+        return exchange.ask(holder, { op: 'frame', connectionId: key, user: who, raw, binary }).then((r) => !!r?.ok);
+      },
+    };
     handleFramePost(deps, user, connectionId, body)
       .then(() => reply.send(202, ''))
       .catch((err: unknown) => {

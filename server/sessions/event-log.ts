@@ -15,9 +15,15 @@ export class EventLog {
   private readonly events: LoggedEvent[] = [];
   private head = 0; // index of the oldest kept event in `events` (avoids O(n) shifts)
   private bytes = 0;
-  private seq = 0;
+  private seq: number;
 
-  constructor(private readonly maxBytes: number) {}
+  /** `startSeq`: the seq before the first event (a chat moved between instances continues above its earlier seqs). */
+  constructor(
+    private readonly maxBytes: number,
+    startSeq = 0,
+  ) {
+    this.seq = startSeq;
+  }
 
   get lastSeq(): number {
     return this.seq;
@@ -30,9 +36,16 @@ export class EventLog {
   }
 
   append(body: ServerEventBody): string {
-    this.seq += 1;
-    const json = JSON.stringify({ ...body, seq: this.seq });
-    this.events.push({ seq: this.seq, json });
+    const json = JSON.stringify({ ...body, seq: this.seq + 1 });
+    this.appendSerialized(this.seq + 1, json);
+    return json;
+  }
+
+  /** An event numbered elsewhere (by the instance running the chat); seqs must follow on. */
+  appendSerialized(seq: number, json: string): void {
+    if (seq !== this.seq + 1) throw new Error(`event ${seq} does not follow ${this.seq}`);
+    this.seq = seq;
+    this.events.push({ seq, json });
     this.bytes += json.length;
     while (this.bytes > this.maxBytes && this.events.length - this.head > 1) {
       this.bytes -= this.events[this.head]!.json.length;
@@ -42,7 +55,6 @@ export class EventLog {
       this.events.splice(0, this.head);
       this.head = 0;
     }
-    return json;
   }
 
   /** True when every event after `seq` is still buffered. */

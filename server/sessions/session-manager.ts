@@ -23,6 +23,18 @@ export interface SessionManagerOptions {
   log: Logger;
   /** Called after a session ended, so tools can release per-session state. */
   onSessionEnded: (session: Session) => Promise<void>;
+  /** Where a chat run here also hands its numbered events (the shared log), if anywhere. */
+  mirrorFor?: (sessionId: string) => ((seq: number, json: string) => void) | undefined;
+  /** After a session's records are closed (durable): another instance may take the chat now. */
+  afterClose?: (session: Session) => Promise<void>;
+}
+
+export interface CreateOptions {
+  reopened?: ReopenedChat;
+  /** The seq before the first event (a chat that ran elsewhere continues above its earlier seqs). */
+  seqBase?: number;
+  /** Follow a chat another instance runs: no sinks of its own until it adopts the chat. */
+  replica?: boolean;
 }
 
 export function newId(prefix: string): string {
@@ -39,6 +51,7 @@ export class SessionManager {
   private readonly currentByUser = new Map<string, Session>();
   /** The one live (hello'd) connection per user. */
   private readonly liveByUser = new Map<string, Connection>();
+  private readonly endings = new WeakMap<Session, Promise<void>>();
 
   constructor(private readonly options: SessionManagerOptions) {}
 
@@ -51,14 +64,19 @@ export class SessionManager {
   }
 
   /** A new chat, or (with `reopened`) a stored one made live again under its own id. */
-  create(owner: string, model: string, tenant: string, reopened?: ReopenedChat): Session {
+  create(owner: string, model: string, tenant: string, options: CreateOptions = {}): Session {
+    const { reopened, replica = false } = options;
     const id = reopened?.id ?? newId('s');
+    const mirror = replica ? undefined : this.options.mirrorFor?.(id);
     const session = new Session({
       id,
       owner,
       model,
       tenant,
-      sinks: this.options.sinksFor(id, owner, !!reopened, tenant),
+      replica,
+      ...(options.seqBase !== undefined ? { seqBase: options.seqBase } : {}),
+      ...(mirror ? { mirror } : {}),
+      sinks: replica ? [] : this.options.sinksFor(id, owner, !!reopened, tenant),
       eventBufferBytes: this.options.eventBufferBytes,
       highWaterMark: this.options.highWaterMark,
       ...(reopened ? { startedAt: reopened.startedAt, entries: reopened.entries } : {}),
@@ -126,7 +144,7 @@ export class SessionManager {
     if (session.turn && !session.graceTimer) {
       session.graceTimer = setTimeout(() => {
         session.graceTimer = undefined;
-        if (!session.connection && session.turn) session.turn.controller.abort(new TurnEnded('abandoned'));
+        if (!session.connection && !session.followedElsewhere && session.turn) session.turn.controller.abort(new TurnEnded('abandoned'));
       }, this.options.resumeGraceMs);
       session.graceTimer.unref();
     }
@@ -141,8 +159,22 @@ export class SessionManager {
    * Ends a session: aborts its turn (the reason says why: shutdown, or the session ending), waits
    * for it to settle, closes its sinks. Idempotent.
    */
-  async end(session: Session, reason: string): Promise<void> {
-    if (session.ended) return;
+  end(session: Session, reason: string): Promise<void> {
+    // Every caller waits for the same ending: "ended" means the records are durable, not only begun.
+    let ending = this.endings.get(session);
+    if (!ending) {
+      ending = this.finish(session, reason);
+      this.endings.set(session, ending);
+    }
+    return ending;
+  }
+
+  /** The sinks a replica needs once this instance runs its chat. */
+  sinksOf(session: Session): { sinks: RecordSink[]; mirror: ((seq: number, json: string) => void) | undefined } {
+    return { sinks: this.options.sinksFor(session.id, session.owner, true, session.tenant), mirror: this.options.mirrorFor?.(session.id) };
+  }
+
+  private async finish(session: Session, reason: string): Promise<void> {
     session.ended = true;
     clearTimeout(session.graceTimer);
     clearTimeout(session.expiryTimer);
@@ -156,6 +188,7 @@ export class SessionManager {
     session.record({ kind: 'session-end', reason });
     await this.options.onSessionEnded(session).catch((err: unknown) => this.options.log.warn({ err }, 'session cleanup failed'));
     await session.closeRecords();
+    if (!session.replica) await this.options.afterClose?.(session).catch((err: unknown) => this.options.log.warn({ err }, 'chat release failed'));
   }
 
   /** Running turns across all of a user's sessions. */

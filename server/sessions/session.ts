@@ -24,6 +24,8 @@ export interface SessionOptions {
   owner: string;
   model: string;
   tenant: string;
+  /** A replica of a chat run elsewhere (see `replica`). */
+  replica?: boolean;
   /** Where facts go besides the event log: the transcript, the store. */
   sinks: RecordSink[];
   eventBufferBytes: number;
@@ -32,6 +34,10 @@ export interface SessionOptions {
   /** For a chat reopened from the store: when it began and what the reader has seen so far. */
   startedAt?: Date;
   entries?: HistoryEntry[];
+  /** The seq before this incarnation's first event (see SessionExchange.claim). */
+  seqBase?: number;
+  /** Also hands every numbered event elsewhere (the shared log other instances relay from). */
+  mirror?: (seq: number, json: string) => void;
 }
 
 /**
@@ -62,11 +68,24 @@ export class Session {
   readonly noticesGiven = new Set<string>();
   turn: RunningTurn | null = null;
   ended = false;
+  /** A reader on another instance follows this chat's running answer: it is not abandoned. */
+  followedElsewhere = false;
+  /**
+   * True while this is a replica of a chat another instance runs: its events arrive numbered from
+   * there (`replicate`) and it records nothing of its own until it `adopt`s the chat.
+   */
+  replica: boolean;
+  /**
+   * Set while a followed answer has ended and this instance is taking the chat over: frames wait
+   * for it (a message sent right after the answer must not be refused as "answer in progress").
+   */
+  handingOver: Promise<void> | undefined;
   /** Timers owned by the session manager (resume grace, idle expiry). */
   graceTimer: NodeJS.Timeout | undefined;
   expiryTimer: NodeJS.Timeout | undefined;
 
   private readonly log: EventLog;
+  private mirror: ((seq: number, json: string) => void) | undefined;
   private readonly recorder: Recorder;
   private attachment: Attachment | null = null;
   private readonly highWaterMark: number;
@@ -80,9 +99,11 @@ export class Session {
     this.startedAt = options.startedAt ?? new Date();
     this.view = new ConversationView(options.entries);
     this.reopened = options.entries !== undefined;
-    this.log = new EventLog(options.eventBufferBytes);
+    this.log = new EventLog(options.eventBufferBytes, options.seqBase ?? 0);
+    this.mirror = options.mirror;
     this.recorder = new Recorder([new EventSink((body) => this.emit(body)), ...options.sinks]);
     this.highWaterMark = options.highWaterMark;
+    this.replica = options.replica ?? false;
   }
 
   get connection(): Connection | null {
@@ -128,9 +149,31 @@ export class Session {
 
   /** Appends an event to the numbered stream and feeds the attached client (the event sink's path). */
   emit(body: ServerEventBody): void {
+    // A replica's seqs belong to the instance running the chat: a local event would collide with them.
+    if (this.replica) return;
     this.view.apply(body);
-    this.log.append(body);
+    const json = this.log.append(body);
+    this.mirror?.(this.log.lastSeq, json);
     this.pump();
+  }
+
+  /**
+   * One event of the chat as the instance running it numbered it. `seen`: already part of the view
+   * this replica was built from, only kept for readers that resume from before it.
+   */
+  replicate(seq: number, json: string, seen = false): ServerEventBody {
+    const body = JSON.parse(json) as ServerEventBody;
+    if (!seen) this.view.apply(body);
+    this.log.appendSerialized(seq, json);
+    this.pump();
+    return body;
+  }
+
+  /** This instance runs the chat from now on: its facts go to these sinks, its events to `mirror`. */
+  adopt(sinks: readonly RecordSink[], mirror: ((seq: number, json: string) => void) | undefined): void {
+    this.replica = false;
+    this.recorder.add(sinks);
+    this.mirror = mirror;
   }
 
   /**

@@ -15,6 +15,8 @@ import { LiveConnections } from './live-connections.js';
 export class ChatTransport {
   readonly chat: ChatService;
   readonly connections = new LiveConnections();
+  /** The open event streams (HTTP-streaming connections) by connection id, for their POSTed frames. */
+  readonly eventStreams = new Map<string, ConnectionState>();
   readonly admission: Admission;
   private readonly rateLimits: UserRateLimits;
 

@@ -7,6 +7,11 @@ export interface FramePostDeps {
   find(connectionId: string): ConnectionState | undefined;
   /** The same entry point a WebSocket frame goes through (rate limit, zod, ordering). */
   handleFrame(state: ConnectionState, raw: string, isBinary: boolean): void;
+  /**
+   * For a stream another instance holds (a load balancer without stickiness sent the POST here):
+   * hands the frame over; false when that instance has no such stream of this person's.
+   */
+  forward?(connectionId: string, user: string, raw: string, isBinary: boolean): Promise<boolean> | undefined;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -19,6 +24,15 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export async function handleFramePost(deps: FramePostDeps, user: string, connectionId: string, body: Promise<Buffer>): Promise<void> {
   const state = deps.find(connectionId);
+  if (!state && deps.forward) {
+    const bytes = await body;
+    const text = decodeText(bytes);
+    const forwarded = deps.forward(connectionId, user, text ?? '', text === undefined);
+    if (forwarded) {
+      if (await forwarded) return;
+      throw new AppError('NOT_FOUND', 'No such chat connection; open the event stream again.');
+    }
+  }
   if (!state || state.conn.user !== user || state.conn.closed) {
     throw new AppError('NOT_FOUND', 'No such chat connection; open the event stream again.');
   }
@@ -33,13 +47,16 @@ export async function handleFramePost(deps: FramePostDeps, user: string, connect
     throw err;
   }
   if (state.conn.closed) throw new AppError('NOT_FOUND', 'No such chat connection; open the event stream again.');
-  let text: string;
+  const text = decodeText(bytes);
+  // A WebSocket would have been dropped for a text frame that is not UTF-8; here it is simply not text.
+  if (text === undefined) deps.handleFrame(state, '', true);
+  else deps.handleFrame(state, text, false);
+}
+
+function decodeText(bytes: Buffer): string | undefined {
   try {
-    text = strictUtf8.decode(bytes);
+    return strictUtf8.decode(bytes);
   } catch {
-    // A WebSocket would have been dropped for a text frame that is not UTF-8; here it is simply not text.
-    deps.handleFrame(state, '', true);
-    return;
+    return undefined;
   }
-  deps.handleFrame(state, text, false);
 }

@@ -13,6 +13,8 @@ import type { AccessPolicy } from '../../server/access/policy.js';
 import type { TenantBudgets } from '../../server/tenants/tenant-budgets.js';
 import { TenantDirectory } from '../../server/tenants/tenant-directory.js';
 import { LocalPresence } from '../../server/scale/presence.js';
+import type { Session } from '../../server/sessions/session.js';
+import { LocalExchange, type SessionExchange } from '../../server/scale/session-exchange.js';
 import { ToolRegistry } from '../../server/tools/registry.js';
 
 const silent = pino({ level: 'silent' });
@@ -57,6 +59,11 @@ export interface FakeDepsOptions {
   tenants?: TenantDirectory;
   budgets?: TenantBudgets;
   policy?: AccessPolicy;
+  /** What other instances share (a fake one in the relay's unit tests). */
+  exchange?: SessionExchange;
+  /** Where a chat's numbered events are mirrored, and what runs once its records are closed. */
+  mirrorFor?: (sessionId: string) => ((seq: number, json: string) => void) | undefined;
+  afterClose?: (session: Session) => Promise<void>;
 }
 
 export function fakeDeps(options: FakeDepsOptions = {}): ChatDeps & { shuttingDown: boolean } {
@@ -68,6 +75,8 @@ export function fakeDeps(options: FakeDepsOptions = {}): ChatDeps & { shuttingDo
     sessionTtlMs: 60_000,
     log: silent,
     onSessionEnded: async () => undefined,
+    ...(options.mirrorFor ? { mirrorFor: options.mirrorFor } : {}),
+    ...(options.afterClose ? { afterClose: options.afterClose } : {}),
   });
   return {
     env: {
@@ -82,6 +91,7 @@ export function fakeDeps(options: FakeDepsOptions = {}): ChatDeps & { shuttingDo
       DELTA_FLUSH_MS: 0,
       MAX_TOOL_ROUNDS: 3,
       BUDGET_DEFAULT_OUTPUT_TOKENS: 4096,
+      REDIS_OWNER_TTL_MS: 10_000,
     },
     systemPrompt: 'You are a test.',
     log: silent,
@@ -93,6 +103,7 @@ export function fakeDeps(options: FakeDepsOptions = {}): ChatDeps & { shuttingDo
     policy: options.policy ?? allowAll,
     tenants: options.tenants ?? TenantDirectory.implicit(),
     presence: new LocalPresence(),
+    exchange: options.exchange ?? new LocalExchange(),
     ...(options.budgets ? { budgets: options.budgets } : {}),
     shuttingDown: false,
     ...(options.archive ? { archive: options.archive } : {}),

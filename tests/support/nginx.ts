@@ -34,6 +34,8 @@ export interface NginxOptions {
    * answered 403 before it reaches Galaxy. The one change made to the shipped template's text.
    */
   refuseWebSocketUpgrades?: boolean;
+  /** Several instances instead of `upstream`: the upstream block lists each as its own `server` line. */
+  upstreams?: string[];
 }
 
 /** Puts the upgrade refusal first in the template's `location /` block. */
@@ -41,6 +43,13 @@ function refusingUpgrades(config: string): string {
   const marker = 'location / {\n';
   if (!config.includes(marker)) throw new Error(`no "location / {" block in ${TEMPLATE}`);
   return config.replace(marker, `${marker}    if ($http_upgrade) { return 403; }\n`);
+}
+
+/** The template's one `server <upstream>;` line becomes one line per instance (as a DNS name with several addresses would). */
+function severalServers(config: string, first: string, all: string[]): string {
+  const line = `  server ${first};\n`;
+  if (!config.includes(line)) throw new Error(`no "server ${first};" line in ${TEMPLATE}`);
+  return config.replace(line, all.map((u) => `  server ${u};\n`).join(''));
 }
 
 export async function freePort(): Promise<number> {
@@ -79,7 +88,8 @@ export async function startNginx(options: NginxOptions): Promise<NginxProxy> {
     GALAXY_HTPASSWD: htpasswd,
     GALAXY_PROXY_SECRET: options.proxySecret,
   });
-  const config = options.refuseWebSocketUpgrades ? refusingUpgrades(rendered) : rendered;
+  const listed = options.upstreams ? severalServers(rendered, options.upstream, options.upstreams) : rendered;
+  const config = options.refuseWebSocketUpgrades ? refusingUpgrades(listed) : listed;
   writeFileSync(join(prefix, 'galaxy.conf'), config);
   // As root, nginx switches its workers to `nobody`, who cannot enter a 0700 temp dir: keep them
   // root here (the test machine), as the official image's own main context handles this itself.

@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+import type { Env } from '../config/env.js';
+import { LocalExchange, type SessionExchange } from './session-exchange.js';
+
+/**
+ * The live-chat exchange for this deployment: Redis when REDIS_URL is set, else local. Chats move
+ * between instances through the store, so with history off there is nothing to move them with and
+ * each instance keeps its own (as without Redis). The Redis client is imported only when used.
+ */
+export async function openExchange(
+  env: Pick<Readonly<Env>, 'REDIS_URL' | 'HISTORY_ENABLED' | 'REDIS_OWNER_TTL_MS' | 'REDIS_STREAM_MAX_EVENTS' | 'REDIS_REQUEST_TIMEOUT_MS'>,
+  log: Logger,
+): Promise<SessionExchange> {
+  if (!env.REDIS_URL) return new LocalExchange();
+  if (!env.HISTORY_ENABLED) {
+    log.warn('REDIS_URL is set but HISTORY_ENABLED=false: chats cannot move between instances, a reconnect must reach the same one');
+    return new LocalExchange();
+  }
+  const [{ Redis }, { RedisExchange }] = await Promise.all([import('ioredis'), import('./redis-exchange.js')]);
+  // Auto-pipelining: the events of one tick (a burst of deltas) go to Redis in one write.
+  const connect = (pipelined: boolean) => new Redis(env.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true, enableAutoPipelining: pipelined });
+  const commands = connect(true);
+  const subscriber = connect(false);
+  for (const client of [commands, subscriber]) client.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection problem'));
+  try {
+    await Promise.all([commands.connect(), subscriber.connect()]);
+  } catch (err) {
+    commands.disconnect();
+    subscriber.disconnect();
+    throw new Error(`REDIS_URL: cannot connect (${(err as Error).message})`);
+  }
+  const exchange = await RedisExchange.start({
+    commands,
+    subscriber,
+    ownerTtlMs: env.REDIS_OWNER_TTL_MS,
+    maxEvents: env.REDIS_STREAM_MAX_EVENTS,
+    requestTimeoutMs: env.REDIS_REQUEST_TIMEOUT_MS,
+    log,
+  });
+  log.info({ instance: exchange.instance }, 'live chats shared through redis');
+  return exchange;
+}
