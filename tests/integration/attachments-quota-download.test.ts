@@ -49,6 +49,8 @@ describe('the attachment quota', () => {
     expect((await upload('quota@example.com', chat, 'small.txt', text(100))).body.storage).toEqual({ usedBytes: 1000 * KB, allowedBytes: MB });
     const stored = await g.server.ctx.store.getAttachments(chat, 'quota@example.com');
     expect(stored.map((a) => a.name)).toEqual(['a.txt', 'b.txt', 'c.txt', 'small.txt']);
+    const usage = JSON.parse((await g.get('/api/usage', { 'X-EMAIL-USER': 'quota@example.com' })).text);
+    expect(usage.attachments).toEqual({ usedBytes: 1000 * KB, allowedBytes: MB });
     client.close();
   });
 
