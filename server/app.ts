@@ -195,7 +195,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   registerApiRoutes(app, ctx);
   registerConversationRoutes(app, { store, tenants: ctx.tenants, identity: ctx, log });
   registerAttachmentRoutes(app, ctx);
-  registerUsageRoutes(app, { store, tenants: ctx.tenants, budgets, identity: ctx, log });
+  registerUsageRoutes(app, { store, tenants: ctx.tenants, budgets, identity: ctx, log, ...(ctx.attachments ? { attachmentQuotaBytes: ctx.attachments.limits.quotaBytes } : {}) });
   registerMcpGateway(app, ctx);
   registerPageRoutes(app, ctx);
   registerMetricsRoute(app, ctx, metrics);

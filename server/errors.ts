@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   NOT_FOUND: { http: 404, text: 'Not found.' },
   PAYLOAD_TOO_LARGE: { http: 413, text: 'The request is too large.' },
   UNSUPPORTED_FILE: { http: 415, text: 'This kind of file cannot be attached.' },
+  QUOTA_EXCEEDED: { http: 413, text: 'Your stored files would pass your storage limit.' },
   IMAGES_UNSUPPORTED: { http: 400, text: 'The chosen model does not accept images.' },
   URL_TOO_LONG: { http: 414, text: 'The request URL is too long.' },
   RATE_LIMITED: { http: 429, text: 'Too many requests; slow down.' },
@@ -57,6 +58,9 @@ export interface ErrorDetails {
   tenant?: string;
   /** ISO 8601. */
   resetsAt?: string;
+  /** QUOTA_EXCEEDED: bytes of files the person has stored, and the most they may (ATTACHMENT_QUOTA_MB_PER_USER). */
+  usedBytes?: number;
+  allowedBytes?: number;
 }
 
 export class AppError extends Error {

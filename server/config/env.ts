@@ -177,6 +177,7 @@ export const envSchema = z.object({
   ATTACHMENT_PDF_MAX_PAGES: int(50, 1, 5000),
   ATTACHMENT_MAX_TEXT_CHARS: int(100_000, 100, 10_000_000),
   ATTACHMENT_PDF_TIMEOUT_MS: int(20_000, 100, 600_000),
+  ATTACHMENT_QUOTA_MB_PER_USER: int(200, 1, 1_000_000),
   // Metrics
   METRICS_TOKEN: optionalText,
   METRICS_PORT: int(0, 0, 65535),

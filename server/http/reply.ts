@@ -55,7 +55,8 @@ export class Reply {
   }
 
   error(err: AppError): void {
-    this.json(err.httpStatus, { error: { code: err.code, message: err.message } });
+    // Details are facts a client may act on (QUOTA_EXCEEDED's used and allowed bytes), never internals.
+    this.json(err.httpStatus, { error: { code: err.code, message: err.message, ...err.details } });
   }
 }
 

@@ -9,7 +9,9 @@ import { authenticated } from './authenticated.js';
 import { usageCsv, usageReport } from './usage-report.js';
 
 export interface UsageRoutesDeps {
-  store: Pick<Store, 'usageFor' | 'usageAll'>;
+  store: Pick<Store, 'usageFor' | 'usageAll' | 'attachmentBytesUsed'>;
+  /** ATTACHMENT_QUOTA_MB_PER_USER in bytes; absent when files cannot be attached (history off). */
+  attachmentQuotaBytes?: number;
   tenants: TenantDirectory;
   budgets: TenantBudgets;
   identity: Pick<AppContext, 'env' | 'log'>;
@@ -49,8 +51,11 @@ export function registerUsageRoutes(app: TemplatedApp, deps: UsageRoutesDeps): v
           return { id, name: deps.tenants.get(id)?.name ?? id, ...(budget ? { budget } : {}) };
         }),
       );
+      // Stored files are not monthly: this is what they take up now, against the person's quota.
+      const quota = deps.attachmentQuotaBytes;
+      const attachments = quota === undefined ? undefined : { usedBytes: await deps.store.attachmentBytesUsed(identity.email), allowedBytes: quota };
       if (reply.aborted) return;
-      reply.json(200, { month, rows, totals: totals(rows), tenants });
+      reply.json(200, { month, rows, totals: totals(rows), tenants, ...(attachments ? { attachments } : {}) });
     }),
   );
 

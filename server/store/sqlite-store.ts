@@ -7,10 +7,10 @@ import {
   type ConversationRow, type MessageRow,
 } from './sqlite-rows.js';
 import { indexDocument, searchConversations, unindexConversation } from './sqlite-search.js';
-import { getAttachments, saveAttachment } from './sqlite-attachments.js';
+import { attachmentBytesUsed, getAttachment, getAttachments, saveAttachment } from './sqlite-attachments.js';
 import { membershipRows } from './memberships.js';
 import type {
-  BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
+  AttachmentSaved, BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
   NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, Store, UsageEvent, UsageRow,
 } from './store.js';
 import { monthOf } from './store.js';
@@ -240,8 +240,16 @@ export class SqliteStore implements Store {
     return this.run(() => budgetUsed(this.db, tenant, month, now.getTime()));
   }
 
-  saveAttachment(a: StoredAttachment): Promise<void> {
-    return this.run(() => saveAttachment(this.db, a));
+  saveAttachment(a: StoredAttachment, quotaBytes?: number): Promise<AttachmentSaved> {
+    return this.run(() => saveAttachment(this.db, a, quotaBytes));
+  }
+
+  getAttachment(id: string, owner: string): Promise<StoredAttachment | undefined> {
+    return this.run(() => getAttachment(this.db, id, owner));
+  }
+
+  attachmentBytesUsed(owner: string): Promise<number> {
+    return this.run(() => attachmentBytesUsed(this.db, owner));
   }
 
   getAttachments(conversationId: string, owner: string, ids?: readonly string[]): Promise<StoredAttachment[]> {

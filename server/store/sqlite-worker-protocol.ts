@@ -24,6 +24,8 @@ const METHODS: Record<StoreMethod, true> = {
   supersedeFrom: true,
   saveAttachment: true,
   getAttachments: true,
+  getAttachment: true,
+  attachmentBytesUsed: true,
   saveFeedback: true,
   recordUsage: true,
   usageFor: true,

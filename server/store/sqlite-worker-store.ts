@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
 import type {
-  BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
+  AttachmentSaved, BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
   NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, Store, UsageEvent, UsageRow,
 } from './store.js';
 import { fromWireError, withBufferData, type FromWorker, type StoreMethod, type ToWorker, type WorkerOptions } from './sqlite-worker-protocol.js';
@@ -194,8 +194,17 @@ export class SqliteWorkerStore implements Store {
   upsertMessage(m: StoredMessage): Promise<void> {
     return this.call('upsertMessage', [m]);
   }
-  saveAttachment(a: StoredAttachment): Promise<void> {
-    return this.call('saveAttachment', [a]);
+  saveAttachment(a: StoredAttachment, quotaBytes?: number): Promise<AttachmentSaved> {
+    return this.call('saveAttachment', quotaBytes === undefined ? [a] : [a, quotaBytes]);
+  }
+
+  async getAttachment(id: string, owner: string): Promise<StoredAttachment | undefined> {
+    const found: StoredAttachment | undefined = await this.call('getAttachment', [id, owner]);
+    return found && withBufferData(found);
+  }
+
+  attachmentBytesUsed(owner: string): Promise<number> {
+    return this.call('attachmentBytesUsed', [owner]);
   }
 
   async getAttachments(conversationId: string, owner: string, ids?: readonly string[]): Promise<StoredAttachment[]> {

@@ -36,6 +36,9 @@ export interface AttachmentRef {
   size: number;
 }
 
+/** `usedBytes`: the owner's stored total after the save, or (refused) before it. */
+export type AttachmentSaved = { ok: true; usedBytes: number } | { ok: false; usedBytes: number };
+
 /** An uploaded file, kept with its conversation and deleted with it. */
 export interface StoredAttachment extends AttachmentRef {
   conversationId: string;
@@ -218,8 +221,16 @@ export interface Store {
    * user↔tenant map of deployments that keep it as rows (e.g. auth_users / auth_user_tenants).
    */
   queryMemberships(sql: string): Promise<Membership[]>;
-  /** Keeps an uploaded file with its conversation. NOT_FOUND unless the conversation belongs to a.owner. */
-  saveAttachment(a: StoredAttachment): Promise<void>;
+  /**
+   * Keeps an uploaded file with its conversation. NOT_FOUND unless the conversation belongs to a.owner.
+   * With `quotaBytes`, the owner's stored total is checked and the file inserted in one transaction,
+   * so concurrent uploads of one person cannot pass it; a refused file changes nothing.
+   */
+  saveAttachment(a: StoredAttachment, quotaBytes?: number): Promise<AttachmentSaved>;
+  /** One file by id; undefined when unknown or another owner's (the two read the same). */
+  getAttachment(id: string, owner: string): Promise<StoredAttachment | undefined>;
+  /** Bytes of files this person has stored, over all their conversations. */
+  attachmentBytesUsed(owner: string): Promise<number>;
   /**
    * The conversation's files, oldest first; only `ids` when given. Empty for an unknown conversation
    * or another owner's, so someone else's attachment id reads exactly like one that does not exist.

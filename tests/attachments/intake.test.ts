@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { intake, type Upload } from '../../server/attachments/attachment-intake.js';
-import { attachmentLimits, formatBytes } from '../../server/attachments/attachment-limits.js';
+import { attachmentLimits, formatBytes, quotaExceeded } from '../../server/attachments/attachment-limits.js';
 import { MessageAttachments } from '../../server/attachments/message-attachments.js';
 import { parseEnv } from '../../server/config/env.js';
 import type { StoredAttachment } from '../../server/store/store.js';
@@ -20,8 +20,17 @@ describe('attachment limits', () => {
       pdfMaxPages: 50,
       pdfTimeoutMs: 20_000,
       maxTextChars: 100_000,
+      quotaBytes: 200 * 1024 * 1024,
     });
     expect(() => parseEnv({ ATTACHMENT_MAX_FILES: '0' })).toThrow(/ATTACHMENT_MAX_FILES: must be a whole number from 1 to 50/);
+    expect(attachmentLimits(parseEnv({ ATTACHMENT_QUOTA_MB_PER_USER: '3' })).quotaBytes).toBe(3 * 1024 * 1024);
+    expect(() => parseEnv({ ATTACHMENT_QUOTA_MB_PER_USER: '0' })).toThrow(/ATTACHMENT_QUOTA_MB_PER_USER: must be a whole number from 1 to 1000000/);
+  });
+
+  it('refuses an upload over the quota in plain words, with the used and allowed bytes', () => {
+    const err = quotaExceeded('big.pdf', 2.5 * 1024 * 1024, 199 * 1024 * 1024, 200 * 1024 * 1024);
+    expect(err).toMatchObject({ code: 'QUOTA_EXCEEDED', httpStatus: 413, details: { usedBytes: 199 * 1024 * 1024, allowedBytes: 200 * 1024 * 1024 } });
+    expect(err.message).toBe('big.pdf (2.5 MB) does not fit: your files already use 199 MB of the 200 MB you may store (ATTACHMENT_QUOTA_MB_PER_USER). Delete chats with files you no longer need to make room.');
   });
 
   it('writes sizes as people read them', () => {

@@ -132,3 +132,46 @@ describe('attaching files', () => {
     expect(content).not.toContain('paste.txt');
   });
 });
+
+describe('downloading and the storage quota', () => {
+  it('makes each chip on a sent message a download link named after the file, whose URL gives the file back', async () => {
+    const notes = '# Plan\n<script>alert(1)</script>\n';
+    await attach([{ name: 'notes.md', mimeType: 'text/markdown', buffer: Buffer.from(notes) }]);
+    await expect.poll(() => trayLabels()).toEqual([`notes.md · ${notes.length} bytes`]);
+    await sendMessage(page, 'Keep this');
+    await waitForAnswerEnd(page);
+    const link = page.locator('[data-role="user"]').last().getByRole('link', { name: `Download notes.md · ${notes.length} bytes` });
+    await expect.poll(() => link.count()).toBe(1);
+    expect(await link.getAttribute('download')).toBe('');
+    const href = (await link.getAttribute('href'))!;
+    expect(href).toMatch(/^\/api\/attachments\/f_[A-Za-z0-9_-]+$/);
+    // Chromium leaves context-wide headers (our identity) off <a download> requests, so fetch the URL from the page.
+    const fetched = await page.evaluate(async (url) => {
+      const res = await fetch(url);
+      return { status: res.status, type: res.headers.get('content-type'), disposition: res.headers.get('content-disposition'), body: await res.text() };
+    }, href);
+    expect(fetched).toEqual({ status: 200, type: 'text/markdown; charset=utf-8', disposition: `attachment; filename="notes.md"; filename*=UTF-8''notes.md`, body: notes });
+    // The link survives a reload (history gives the same ids).
+    await page.reload();
+    await waitForReady(page);
+    await expect.poll(() => page.getByRole('link', { name: `Download notes.md · ${notes.length} bytes` }).getAttribute('href')).toBe(href);
+  });
+
+  it('says in plain words when a file would pass the storage quota, and keeps the files already attached', async () => {
+    const small = await startChatServer({ TEST_MODE: 'false', ATTACHMENT_QUOTA_MB_PER_USER: '1', ATTACHMENT_MAX_BYTES: String(600 * 1024) });
+    const quotaContext = await newUserContext(browser, { viewport: { width: 1280, height: 900 } });
+    try {
+      page = await openChat(quotaContext, small.url);
+      await attach([{ name: 'first.txt', mimeType: 'text/plain', buffer: Buffer.alloc(600 * 1024, 'a') }]);
+      await expect.poll(() => trayLabels()).toEqual(['first.txt · 600 KB']);
+      await attach([{ name: 'second.txt', mimeType: 'text/plain', buffer: Buffer.alloc(600 * 1024, 'b') }]);
+      await expect
+        .poll(() => page.getByText('second.txt (600 KB) does not fit: your files already use 600 KB of the 1 MB you may store').count())
+        .toBeGreaterThan(0);
+      await expect.poll(() => trayLabels()).toEqual(['first.txt · 600 KB']);
+    } finally {
+      await quotaContext.close();
+      await small.close();
+    }
+  });
+});

@@ -136,6 +136,8 @@ describe('conversations API', () => {
       totals: { requests: 2, promptTokens: 15, completionTokens: 10 },
       // Without a tenants file: the one implicit tenant, with no budget.
       tenants: [{ id: 'default', name: expect.any(String) }],
+      // Files stored now (not per month), against ATTACHMENT_QUOTA_MB_PER_USER.
+      attachments: { usedBytes: 0, allowedBytes: 200 * 1024 * 1024 },
     });
     const current = (await call('/api/usage')).json();
     expect(current.month).toBe(new Date().toISOString().slice(0, 7));

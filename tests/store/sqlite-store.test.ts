@@ -10,6 +10,7 @@ import { openStore } from '../../server/store/open-store.js';
 import { sqliteFilename } from '../../server/store/sqlite-connection.js';
 import { SEARCH_CANDIDATES, snippetOf } from '../../server/store/sqlite-search.js';
 import { SqliteStore } from '../../server/store/sqlite-store.js';
+import { attachmentQuotaContract } from './attachment-quota-contract.js';
 import { storeContract } from './store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'galaxy-store-'));
@@ -18,6 +19,7 @@ let n = 0;
 const freshFile = () => join(dir, `db-${++n}`, 'galaxy.db');
 
 storeContract('SQLite file', async () => SqliteStore.open(freshFile()));
+attachmentQuotaContract('SQLite file', async () => SqliteStore.open(freshFile()));
 
 describe('SQLite store specifics', () => {
   it('creates the directory, uses WAL, and records every migration', async () => {

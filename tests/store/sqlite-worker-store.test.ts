@@ -10,6 +10,7 @@ import { openStore } from '../../server/store/open-store.js';
 import { SqliteStore } from '../../server/store/sqlite-store.js';
 import { SqliteWorkerStore } from '../../server/store/sqlite-worker-store.js';
 import type { NewConversation, StoredMessage } from '../../server/store/store.js';
+import { attachmentQuotaContract } from './attachment-quota-contract.js';
 import { storeContract } from './store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'galaxy-store-worker-'));
@@ -18,6 +19,7 @@ let n = 0;
 const freshFile = () => join(dir, `db-${++n}`, 'galaxy.db');
 
 storeContract('SQLite on a worker thread', () => SqliteWorkerStore.open(freshFile()));
+attachmentQuotaContract('SQLite on a worker thread', () => SqliteWorkerStore.open(freshFile()));
 
 const conversation = (id: string): NewConversation => ({
   id, owner: 'alice@example.com', tenant: 'acme', title: `Chat ${id}`, model: 'demo', tools: [], dataSources: [], locked: false, createdAt: '2026-01-01T00:00:00.000Z',

@@ -1,9 +1,9 @@
 import { AppError } from '../../errors.js';
 import type {
-  BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
+  AttachmentSaved, BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
   NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, Store, UsageEvent, UsageRow,
 } from '../store.js';
-import { getAttachments, saveAttachment } from './attachments.js';
+import { attachmentBytesUsed, getAttachment, getAttachments, saveAttachment } from './attachments.js';
 import { budgetUsed, reserveBudget, settleBudget } from './budget.js';
 import { createPool, describeUrl, pgStoreError, validatePostgresUrl, type PgPool, type PoolSettings } from './connection.js';
 import * as conversations from './conversations.js';
@@ -74,8 +74,16 @@ export class PostgresStore implements Store {
     return this.run((db) => supersedeFrom(db, conversationId, owner, messageId));
   }
 
-  saveAttachment(a: StoredAttachment): Promise<void> {
-    return this.run((db) => saveAttachment(db, a));
+  saveAttachment(a: StoredAttachment, quotaBytes?: number): Promise<AttachmentSaved> {
+    return this.run((pool) => saveAttachment(pool, a, quotaBytes));
+  }
+
+  getAttachment(id: string, owner: string): Promise<StoredAttachment | undefined> {
+    return this.run((db) => getAttachment(db, id, owner));
+  }
+
+  attachmentBytesUsed(owner: string): Promise<number> {
+    return this.run((db) => attachmentBytesUsed(db, owner));
   }
 
   getAttachments(conversationId: string, owner: string, ids?: readonly string[]): Promise<StoredAttachment[]> {

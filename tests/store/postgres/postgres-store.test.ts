@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { PostgresStore } from '../../../server/store/postgres/postgres-store.js';
 import { describeWithPostgres, startPostgres, type TestPostgres } from '../../support/postgres.js';
+import { attachmentQuotaContract } from '../attachment-quota-contract.js';
 import { storeContract } from '../store-contract.js';
 
 /** The same contract suite as SQLite's, on a real PostgreSQL: one fresh database per test. */
@@ -12,4 +13,5 @@ describeWithPostgres('PostgreSQL store', () => {
   afterAll(async () => server?.stop());
 
   storeContract('PostgreSQL', async () => PostgresStore.open(await server.createDatabase(), { max: 10, connectTimeoutMs: 5000 }));
+  attachmentQuotaContract('PostgreSQL', async () => PostgresStore.open(await server.createDatabase(), { max: 10, connectTimeoutMs: 5000 }));
 });

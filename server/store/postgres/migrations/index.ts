@@ -1,5 +1,6 @@
 import * as init from './0001-init.js';
 import * as attachments from './0002-attachments.js';
+import * as attachmentQuota from './0003-attachment-quota.js';
 
 export interface PgMigration {
   version: number;
@@ -11,4 +12,5 @@ export interface PgMigration {
 export const POSTGRES_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, name: 'init', sql: init.sql },
   { version: 2, name: 'attachments', sql: attachments.sql },
+  { version: 3, name: 'attachment-quota', sql: attachmentQuota.sql },
 ];
