@@ -34,6 +34,7 @@ import { meteredModel } from './metrics/metered.js';
 import { TenantBudgets } from './tenants/tenant-budgets.js';
 import { registerUsageRoutes } from './routers/usage-router.js';
 import { openPresence } from './scale/open-presence.js';
+import { openLimits } from './scale/open-limits.js';
 import { takeOver } from './chat/hello.js';
 import { PrometheusMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute, startMetricsListener } from './metrics/metrics-router.js';
@@ -122,6 +123,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await store.close();
     throw err;
   });
+  const limits = await openLimits(env, log).catch(async (err: unknown) => {
+    await Promise.allSettled([presence.close(), store.close()]);
+    throw err;
+  });
   const budgets = new TenantBudgets(store, domain.tenants, { timeZone: env.BUDGET_TIMEZONE, reservationTtlMs: env.STORE_RESERVATION_TTL_MS, now: clock });
 
   const ctx: AppContext = {
@@ -136,6 +141,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     tenants: domain.tenants,
     budgets,
     presence,
+    limits,
     store,
     ...(env.HISTORY_ENABLED ? { archive: new StoreArchive(store), attachments: new MessageAttachments(store, attachmentLimits(env)) } : {}),
     gatewayClients: domain.gatewayClients,

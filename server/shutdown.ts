@@ -29,6 +29,7 @@ export async function shutdown(ctx: AppContext, app: TemplatedApp, listenSocket:
   stopRetention?.();
   await ctx.store.close();
   await ctx.presence.close();
+  await ctx.limits.close();
   // Closes keep-alive HTTP sockets too, so the process can exit.
   (app as TemplatedApp & { close?: () => void }).close?.();
   ctx.log.info('shutdown complete');

@@ -212,6 +212,7 @@ export const envSchema = z.object({
   // Several instances
   REDIS_URL: optionalText.refine((v) => v === undefined || /^rediss?:\/\/./.test(v), { message: 'must be redis://… or rediss://…' }),
   REDIS_PRESENCE_TTL_MS: int(30_000, 1000, 3_600_000),
+  REDIS_LEASE_TTL_MS: int(30_000, 1000, 3_600_000),
   // Tenants
   TENANTS_CONFIG_FILE: text('config/tenants.yml'),
   BUDGET_TIMEZONE: text('UTC').refine(

@@ -1,7 +1,6 @@
 import type { AppContext } from '../app-context.js';
 import { ChatService } from '../chat/chat-service.js';
 import { ConnectionState } from '../chat/connection-state.js';
-import { UserRateLimits } from '../chat/user-rate-limits.js';
 import type { Connection } from '../sessions/connection.js';
 import type { Principal } from '../tenants/tenant-directory.js';
 import { Admission } from './admission.js';
@@ -9,25 +8,23 @@ import { LiveConnections } from './live-connections.js';
 
 /**
  * What every transport shares, so a chat behaves the same over a WebSocket and over an event
- * stream: one ChatService, one message bucket per user (switching transport does not refill it),
+ * stream: one ChatService (its message buckets are per user, in ctx.limits: switching transport does not refill them),
  * one count of connections for the limits and for shutdown, and one set of admission rules.
  */
 export class ChatTransport {
   readonly chat: ChatService;
   readonly connections = new LiveConnections();
   readonly admission: Admission;
-  private readonly rateLimits: UserRateLimits;
 
   constructor(private readonly ctx: AppContext) {
     const { env } = ctx;
     this.chat = new ChatService(ctx);
-    this.rateLimits = new UserRateLimits(env.MESSAGE_RATE_PER_S, env.MESSAGE_BURST, env.RATE_LIMIT_MAX_USERS);
     this.admission = new Admission(env, this.connections, () => ctx.shuttingDown);
   }
 
   /** A connection was accepted: count it and give it the per-connection chat state. */
   opened(conn: Connection, peer: string, testMode: boolean, principal: Principal): ConnectionState {
-    const state = new ConnectionState(conn, this.rateLimits.bucketFor(conn.user), testMode, principal);
+    const state = new ConnectionState(conn, testMode, principal);
     this.connections.add(conn, peer);
     // One gauge for both transports: dashboards keep watching the name they know.
     this.ctx.metrics.webSocketOpened();

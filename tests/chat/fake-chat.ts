@@ -1,6 +1,7 @@
 import pino from 'pino';
 import type { ChatDeps } from '../../server/chat/chat-deps.js';
-import { ConnectionState, TokenBucket } from '../../server/chat/connection-state.js';
+import { ConnectionState } from '../../server/chat/connection-state.js';
+import { LocalLimits } from '../../server/scale/limits.js';
 import type { ConversationArchive } from '../../server/chat/conversation-archive.js';
 import { DataSourceCatalog } from '../../server/data/catalog.js';
 import { DemoModel } from '../../server/llm/demo-model.js';
@@ -93,6 +94,7 @@ export function fakeDeps(options: FakeDepsOptions = {}): ChatDeps & { shuttingDo
     policy: options.policy ?? allowAll,
     tenants: options.tenants ?? TenantDirectory.implicit(),
     presence: new LocalPresence(),
+    limits: new LocalLimits({ messageRatePerS: 100, messageBurst: 100, maxUsers: 1000 }),
     ...(options.budgets ? { budgets: options.budgets } : {}),
     shuttingDown: false,
     ...(options.archive ? { archive: options.archive } : {}),
@@ -105,5 +107,5 @@ export function connect(
   tenants: TenantDirectory = TenantDirectory.implicit(),
 ): { conn: FakeConnection; state: ConnectionState } {
   const conn = new FakeConnection(id, user);
-  return { conn, state: new ConnectionState(conn, new TokenBucket(100, 100), false, tenants.principal(user)) };
+  return { conn, state: new ConnectionState(conn, false, tenants.principal(user)) };
 }
