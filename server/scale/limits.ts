@@ -29,6 +29,8 @@ export interface LimitCounters {
   acquireTurn(user: string, max: number): Promise<Lease | null>;
   /** A lease on one connection of this person from this peer, or null when either count is full. */
   acquireSocket(user: string, peer: string, limits: SocketLimits): Lease | null | Promise<Lease | null>;
+  /** Whether `acquireSocket` would grant a place now, taking none (for the connection check). */
+  hasSocketRoom(user: string, peer: string, limits: SocketLimits): boolean | Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -117,8 +119,12 @@ export class LocalLimits implements LimitCounters {
     return onceLease(() => this.turns.bump(user, -1));
   }
 
+  hasSocketRoom(user: string, peer: string, limits: SocketLimits): boolean {
+    return this.socketsByUser.of(user) < limits.perUser && this.socketsByPeer.of(peer) < limits.perPeer;
+  }
+
   acquireSocket(user: string, peer: string, limits: SocketLimits): Lease | null {
-    if (this.socketsByUser.of(user) >= limits.perUser || this.socketsByPeer.of(peer) >= limits.perPeer) return null;
+    if (!this.hasSocketRoom(user, peer, limits)) return null;
     this.socketsByUser.bump(user, 1);
     this.socketsByPeer.bump(peer, 1);
     return onceLease(() => {

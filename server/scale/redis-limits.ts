@@ -66,9 +66,21 @@ for _, key in ipairs(KEYS) do
 end
 return kept`;
 
+/** Whether every sorted set of KEYS has fewer live leases than its maximum (ARGV[1..]); takes nothing. */
+const HAS_ROOM = `${NOW}
+for i, key in ipairs(KEYS) do
+  if redis.call('ZCOUNT', key, '(' .. now, '+inf') >= tonumber(ARGV[i]) then return 0 end
+end
+return 1`;
+
+function socketKeys(user: string, peer: string): string[] {
+  return [`${KEY_PREFIX}sockets:user:${user}`, `${KEY_PREFIX}sockets:peer:${peer}`];
+}
+
 interface LimitScripts {
   galaxyTakeMessage(key: string, ratePerS: number, burst: number): Promise<[number, number]>;
   galaxyAcquireLease(keyCount: number, ...keysThenArgs: Array<string | number>): Promise<number>;
+  galaxyHasRoom(keyCount: number, ...keysThenArgs: Array<string | number>): Promise<number>;
   galaxyRenewLease(keyCount: number, ...keysThenArgs: Array<string | number>): Promise<number>;
 }
 
@@ -108,6 +120,7 @@ export class RedisLimits implements LimitCounters {
     client.defineCommand('galaxyTakeMessage', { numberOfKeys: 1, lua: TAKE_MESSAGE });
     client.defineCommand('galaxyAcquireLease', { lua: ACQUIRE_LEASE });
     client.defineCommand('galaxyRenewLease', { lua: RENEW_LEASE });
+    client.defineCommand('galaxyHasRoom', { lua: HAS_ROOM });
     this.scripts = client as unknown as LimitScripts;
     this.renewer = setInterval(() => void this.renew(), Math.max(200, Math.floor(options.leaseTtlMs / 3)));
     this.renewer.unref();
@@ -135,8 +148,16 @@ export class RedisLimits implements LimitCounters {
   }
 
   acquireSocket(user: string, peer: string, limits: SocketLimits): Promise<Lease | null> {
-    const keys = [`${KEY_PREFIX}sockets:user:${user}`, `${KEY_PREFIX}sockets:peer:${peer}`];
-    return this.acquire(keys, [limits.perUser, limits.perPeer], () => this.local.acquireSocket(user, peer, limits));
+    return this.acquire(socketKeys(user, peer), [limits.perUser, limits.perPeer], () => this.local.acquireSocket(user, peer, limits));
+  }
+
+  async hasSocketRoom(user: string, peer: string, limits: SocketLimits): Promise<boolean> {
+    try {
+      return (await this.scripts.galaxyHasRoom(2, ...socketKeys(user, peer), limits.perUser, limits.perPeer)) === 1;
+    } catch (err) {
+      this.failed(err);
+      return this.local.hasSocketRoom(user, peer, limits);
+    }
   }
 
   /** Gives back every lease this instance holds, then closes the connection. */
