@@ -85,6 +85,8 @@ describeWithRedis('limits shared through redis', () => {
     const caps = { perUser: 2, perPeer: 3 };
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).acquireSocket('sock@x', '10.9.9.9', caps)));
     expect(results.filter((l) => l !== null)).toHaveLength(2);
+    expect(await a.hasSocketRoom('sock@x', '10.9.9.9', caps)).toBe(false);
+    expect(await b.hasSocketRoom('someone@x', '10.9.9.9', caps)).toBe(true); // asking takes no place
     expect(await a.acquireSocket('other@x', '10.9.9.9', caps)).not.toBeNull();
     // The peer is full: a third person from it is refused, and nothing is left in their own set.
     expect(await b.acquireSocket('third@x', '10.9.9.9', caps)).toBeNull();
