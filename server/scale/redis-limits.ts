@@ -5,7 +5,10 @@ import { LocalLimits, onceLease, type Lease, type LimitCounters, type MessageVer
 
 const KEY_PREFIX = 'galaxy:';
 
-/** Redis's own clock in milliseconds: every instance refills and expires by the same time. */
+/**
+ * Redis's own clock in milliseconds: every instance refills and expires by the same time, whatever
+ * its own clock says. Writing after TIME needs scripts replicated by effect (the default since Redis 5).
+ */
 const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
