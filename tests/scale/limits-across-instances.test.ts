@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { textChunk } from '../support/chunks.js';
 import { startGalaxy, type Galaxy } from '../support/galaxy.js';
+import { HttpRefusal, openStream } from '../support/sse-client.js';
 import { describeWithRedis, startRedis, type TestRedis } from '../support/redis.js';
 
 /** Two Galaxy instances on one real Redis: a person's limits are counted once, across both. */
@@ -62,6 +63,22 @@ describeWithRedis('limits across instances', () => {
       return again !== null;
     }, { timeout: 3000, interval: 100 }).toBe(true);
     held[1]!.close();
+  });
+
+  it('counts event streams with WebSockets, and the connection check asks the shared count', async () => {
+    const email = 'streams@example.com';
+    const stream = await openStream(a.httpUrl, { email });
+    expect((await stream.next('ready')).user).toBe(email);
+    const socket = await b.connect({ email });
+    const refused = await openStream(b.httpUrl, { email }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(HttpRefusal);
+    expect(refused).toMatchObject({ status: 429, body: { error: { code: 'TOO_MANY_CONNECTIONS' } } });
+    const check = await a.get('/api/connection-check', { 'X-EMAIL-USER': email });
+    expect(check.status).toBe(429);
+    socket.close();
+    await socket.closed;
+    await expect.poll(async () => (await a.get('/api/connection-check', { 'X-EMAIL-USER': email })).status, { timeout: 3000, interval: 100 }).toBe(200);
+    stream.close();
   });
 
   it('drains one message bucket per person whichever instance the frames reach', async () => {
