@@ -37,6 +37,7 @@ import { registerUsageRoutes } from './routers/usage-router.js';
 import { openPresence } from './scale/open-presence.js';
 import { openExchange } from './scale/open-exchange.js';
 import { exchangeAnswers } from './chat/exchange-answers.js';
+import { openLimits } from './scale/open-limits.js';
 import { takeOver } from './chat/hello.js';
 import { PrometheusMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute, startMetricsListener } from './metrics/metrics-router.js';
@@ -126,8 +127,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     throw err;
   });
   const exchange = await openExchange(env, log).catch(async (err: unknown) => {
-    await presence.close();
-    await store.close();
+    await Promise.allSettled([presence.close(), store.close()]);
+    throw err;
+  });
+  const limits = await openLimits(env, log).catch(async (err: unknown) => {
+    await Promise.allSettled([presence.close(), exchange.close(), store.close()]);
     throw err;
   });
   const budgets = new TenantBudgets(store, domain.tenants, { timeZone: env.BUDGET_TIMEZONE, reservationTtlMs: env.STORE_RESERVATION_TTL_MS, now: clock });
@@ -145,6 +149,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     budgets,
     presence,
     exchange,
+    limits,
     store,
     ...(env.HISTORY_ENABLED ? { archive: new StoreArchive(store), attachments: new MessageAttachments(store, attachmentLimits(env)) } : {}),
     gatewayClients: domain.gatewayClients,

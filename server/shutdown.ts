@@ -33,6 +33,7 @@ export async function shutdown(ctx: AppContext, app: TemplatedApp, listenSocket:
   await ctx.store.close();
   await ctx.presence.close();
   await ctx.exchange.close();
+  await ctx.limits.close();
   // Closes keep-alive HTTP sockets too, so the process can exit.
   (app as TemplatedApp & { close?: () => void }).close?.();
   ctx.log.info('shutdown complete');

@@ -10,6 +10,7 @@ import { messageFiles } from './message-files.js';
 import { buildSystemPrompt } from './system-context.js';
 import { turnBudget } from './tenant-actions.js';
 import { startTurn } from './turn-runner.js';
+import type { RunningTurn } from '../sessions/session.js';
 
 /**
  * The three ways an answer starts: a new message (`send`), the last answer asked again
@@ -25,9 +26,6 @@ function readyToAnswer(ctx: ChatDeps, session: Session, text?: string): ChatMode
   if (ctx.shuttingDown) throw new AppError('SHUTTING_DOWN');
   if (text !== undefined && text.length > env.MAX_MESSAGE_CHARS) throw new AppError('BAD_MESSAGE', `The message is longer than ${env.MAX_MESSAGE_CHARS} characters.`);
   if (session.turn) throw new AppError('TURN_IN_PROGRESS');
-  if (ctx.sessions.runningTurns(session.owner) >= env.MAX_CONCURRENT_TURNS_PER_USER) {
-    throw new AppError('RATE_LIMITED', 'You already have an answer being generated in another chat.');
-  }
   if (!ctx.tenants.isMember(session.owner, session.tenant)) {
     throw new AppError('FORBIDDEN', 'You no longer work for the organisation this chat belongs to.');
   }
@@ -36,6 +34,26 @@ function readyToAnswer(ctx: ChatDeps, session: Session, text?: string): ChatMode
     throw new AppError('MODEL_UNAVAILABLE', `${session.model} is not available; choose another model.`);
   }
   return model;
+}
+
+/**
+ * Runs `work` under one of the person's concurrent-answer places (MAX_CONCURRENT_TURNS_PER_USER,
+ * counted across instances when they share Redis). The place is taken before anything awaits, so
+ * two sends racing from two chats cannot both pass, and it is held until the answer ends; when no
+ * answer starts (a check failed, the chat ended) it is given back at once.
+ */
+async function underTurnLimit(ctx: ChatDeps, session: Session, work: () => Promise<RunningTurn | undefined>): Promise<void> {
+  const lease = await ctx.limits.acquireTurn(session.owner, ctx.env.MAX_CONCURRENT_TURNS_PER_USER);
+  if (!lease) throw new AppError('RATE_LIMITED', 'You already have an answer being generated in another chat.');
+  let turn: RunningTurn | undefined;
+  try {
+    turn = await work();
+  } finally {
+    if (!turn) lease.release();
+  }
+  if (!turn) return;
+  const release = () => lease.release();
+  turn.done.then(release, release);
 }
 
 /** Records the person's message (with its files) and puts it in the model's view. */
@@ -56,11 +74,11 @@ function recordUserMessage(session: Session, text: string, clientId?: string, at
 }
 
 /** Starts the model once what came before is durable (nothing completed is lost). */
-async function answer(ctx: ChatDeps, session: Session, model: ChatModel, countTokens: Awaited<ReturnType<typeof loadTokenCounter>>): Promise<void> {
+async function answer(ctx: ChatDeps, session: Session, model: ChatModel, countTokens: Awaited<ReturnType<typeof loadTokenCounter>>): Promise<RunningTurn | undefined> {
   await session.flushRecords();
-  if (session.ended || session.turn) return;
+  if (session.ended || session.turn) return undefined;
   const { env } = ctx;
-  startTurn(session, model, {
+  return startTurn(session, model, {
     tools: ctx.tools,
     policy: ctx.policy,
     log: ctx.log,
@@ -83,11 +101,13 @@ async function answer(ctx: ChatDeps, session: Session, model: ChatModel, countTo
 export async function sendMessage(ctx: ChatDeps, session: Session, text: string, clientId?: string, attachmentIds: readonly string[] = []): Promise<void> {
   if (text.trim() === '' && attachmentIds.length === 0) throw new AppError('BAD_MESSAGE', 'The message is empty.');
   const model = readyToAnswer(ctx, session, text);
-  const attached = await messageFiles(ctx, session, model, attachmentIds);
-  const countTokens = await loadTokenCounter();
-  if (session.turn) throw new AppError('TURN_IN_PROGRESS');
-  recordUserMessage(session, text, clientId, attached);
-  await answer(ctx, session, model, countTokens);
+  await underTurnLimit(ctx, session, async () => {
+    const attached = await messageFiles(ctx, session, model, attachmentIds);
+    const countTokens = await loadTokenCounter();
+    if (session.turn) throw new AppError('TURN_IN_PROGRESS');
+    recordUserMessage(session, text, clientId, attached);
+    return answer(ctx, session, model, countTokens);
+  });
 }
 
 /** The current (not superseded) entries of the chat, as the reader sees them. */
@@ -110,11 +130,13 @@ export async function regenerate(ctx: ChatDeps, session: Session): Promise<void>
   const lastUser = entries.findLastIndex((e) => e.role === 'user');
   const previous = lastUser >= 0 ? entries[lastUser + 1] : undefined;
   if (!previous || previous.role !== 'assistant') throw new AppError('NOT_FOUND', 'There is no answer to regenerate.');
-  const countTokens = await loadTokenCounter();
-  if (session.turn) throw new AppError('TURN_IN_PROGRESS');
-  cutHistoryAt(session, entries[lastUser]!.id, true);
-  session.record({ kind: 'superseded', fromId: previous.id, reason: 'regenerate' });
-  await answer(ctx, session, model, countTokens);
+  await underTurnLimit(ctx, session, async () => {
+    const countTokens = await loadTokenCounter();
+    if (session.turn) throw new AppError('TURN_IN_PROGRESS');
+    cutHistoryAt(session, entries[lastUser]!.id, true);
+    session.record({ kind: 'superseded', fromId: previous.id, reason: 'regenerate' });
+    return answer(ctx, session, model, countTokens);
+  });
 }
 
 /** `edit-message`: the person's message replaced, answered again; what followed stays as the earlier branch. */
@@ -122,12 +144,14 @@ export async function editMessage(ctx: ChatDeps, session: Session, messageId: st
   const model = readyToAnswer(ctx, session, text);
   const target = current(session).find((e) => e.id === messageId);
   if (!target || target.role !== 'user') throw new AppError('NOT_FOUND', 'No such message of yours in this chat.');
-  // The edited message keeps its files, checked again (the chat's model may have changed since).
-  const attached = await messageFiles(ctx, session, model, (target.attachments ?? []).map((f) => f.id));
-  const countTokens = await loadTokenCounter();
-  if (session.turn) throw new AppError('TURN_IN_PROGRESS');
-  cutHistoryAt(session, messageId, false);
-  session.record({ kind: 'superseded', fromId: messageId, reason: 'edit' });
-  recordUserMessage(session, text, undefined, attached);
-  await answer(ctx, session, model, countTokens);
+  await underTurnLimit(ctx, session, async () => {
+    // The edited message keeps its files, checked again (the chat's model may have changed since).
+    const attached = await messageFiles(ctx, session, model, (target.attachments ?? []).map((f) => f.id));
+    const countTokens = await loadTokenCounter();
+    if (session.turn) throw new AppError('TURN_IN_PROGRESS');
+    cutHistoryAt(session, messageId, false);
+    session.record({ kind: 'superseded', fromId: messageId, reason: 'edit' });
+    recordUserMessage(session, text, undefined, attached);
+    return answer(ctx, session, model, countTokens);
+  });
 }

@@ -4,6 +4,7 @@ import type { Env } from '../config/env.js';
 import type { DataSourceCatalog } from '../data/catalog.js';
 import type { ModelRegistry } from '../llm/model-registry.js';
 import type { Redactor } from '../logger.js';
+import type { LimitCounters } from '../scale/limits.js';
 import type { Presence } from '../scale/presence.js';
 import type { SessionExchange } from '../scale/session-exchange.js';
 import type { SessionManager } from '../sessions/session-manager.js';
@@ -51,6 +52,8 @@ export interface ChatDeps {
   readonly presence: Presence;
   /** Live chats shared with other instances (REDIS_URL); local in one process. */
   readonly exchange: SessionExchange;
+  /** Message rate and concurrent answers per person, across instances when they share Redis. */
+  readonly limits: LimitCounters;
   /** Monthly budgets; absent when no store keeps them (tests of the chat alone). */
   readonly budgets?: TenantBudgets;
   /** Stored chats a person can reopen; absent when history is off. */

@@ -19,33 +19,54 @@ export class ChatService {
   constructor(private readonly ctx: ChatDeps) {}
 
   handleFrame(state: ConnectionState, raw: string, isBinary: boolean): void {
-    if (!state.bucket.take()) return this.rateLimited(state);
-    if (isBinary) return this.reject(state, new AppError('BAD_MESSAGE', 'Binary frames are not accepted; send JSON text.'));
+    const verdict = this.ctx.limits.takeMessage(state.conn.user);
+    if (!(verdict instanceof Promise)) {
+      if (!verdict.allowed) return this.rateLimited(state);
+      const msg = this.accept(state, raw, isBinary);
+      if (msg) void state.queue.push(() => this.handle(state, msg));
+      return;
+    }
+    // Limits shared between instances answer later: the frame waits in the queue for its verdict,
+    // so it is still checked and handled in arrival order.
+    void state.queue.push(async () => {
+      const shared = await verdict;
+      if (state.conn.closed) return;
+      if (!shared.allowed) return this.rateLimited(state);
+      const msg = this.accept(state, raw, isBinary);
+      if (msg) await this.handle(state, msg);
+    });
+  }
+
+  /** The frame's checks before it is handled: the parsed message, or undefined once it was rejected. */
+  private accept(state: ConnectionState, raw: string, isBinary: boolean): ClientMessage | undefined {
+    if (isBinary) return void this.reject(state, new AppError('BAD_MESSAGE', 'Binary frames are not accepted; send JSON text.'));
     let json: unknown;
     try {
       json = JSON.parse(raw);
     } catch {
-      return this.reject(state, new AppError('BAD_MESSAGE', 'The frame is not valid JSON.'));
+      return void this.reject(state, new AppError('BAD_MESSAGE', 'The frame is not valid JSON.'));
     }
     const parsed = clientMessage.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
-      return this.reject(state, new AppError('BAD_MESSAGE', `The message is not valid${where}: ${issue?.message ?? 'unknown shape'}.`));
+      return void this.reject(state, new AppError('BAD_MESSAGE', `The message is not valid${where}: ${issue?.message ?? 'unknown shape'}.`));
     }
     const msg = parsed.data;
-    if (!state.greeted && msg.type !== 'hello') return this.reject(state, new AppError('HELLO_REQUIRED'));
-    if (state.greeted && msg.type === 'hello') return this.reject(state, new AppError('BAD_MESSAGE', 'hello was already received.'));
+    if (!state.greeted && msg.type !== 'hello') return void this.reject(state, new AppError('HELLO_REQUIRED'));
+    if (state.greeted && msg.type === 'hello') return void this.reject(state, new AppError('BAD_MESSAGE', 'hello was already received.'));
     if (msg.type === 'hello') state.greeted = true;
-    void state.queue.push(async () => {
-      try {
-        await this.dispatch(state, msg);
-      } catch (err) {
-        const appErr = toAppError(err);
-        if (appErr.code === 'INTERNAL') state.conn.log.error({ err }, 'message handler failed');
-        state.sendDirect({ type: 'error', ...appErr.toEvent() });
-      }
-    });
+    return msg;
+  }
+
+  private async handle(state: ConnectionState, msg: ClientMessage): Promise<void> {
+    try {
+      await this.dispatch(state, msg);
+    } catch (err) {
+      const appErr = toAppError(err);
+      if (appErr.code === 'INTERNAL') state.conn.log.error({ err }, 'message handler failed');
+      state.sendDirect({ type: 'error', ...appErr.toEvent() });
+    }
   }
 
   private async dispatch(state: ConnectionState, msg: ClientMessage): Promise<void> {

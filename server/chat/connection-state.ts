@@ -4,38 +4,6 @@ import type { ServerEventBody } from '../protocol/server-events.js';
 import type { Principal } from '../tenants/tenant-directory.js';
 import { SerialQueue } from './serial-queue.js';
 
-/** A token bucket: `ratePerS` sustained, `burst` at once. */
-export class TokenBucket {
-  private tokens: number;
-  private last = Date.now();
-
-  constructor(
-    private readonly ratePerS: number,
-    private readonly burst: number,
-  ) {
-    this.tokens = burst;
-  }
-
-  take(): boolean {
-    this.refill();
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-
-  /** True when the bucket has refilled completely, i.e. it is indistinguishable from a new one. */
-  isFull(): boolean {
-    this.refill();
-    return this.tokens >= this.burst;
-  }
-
-  private refill(): void {
-    const now = Date.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerS);
-    this.last = now;
-  }
-}
-
 /** Everything the server keeps for one socket. */
 export class ConnectionState {
   session: Session | null = null;
@@ -48,7 +16,6 @@ export class ConnectionState {
 
   constructor(
     readonly conn: Connection,
-    readonly bucket: TokenBucket,
     readonly testMode: boolean,
     /** Resolved when the connection opened: the person and the tenants they work for. */
     readonly principal: Principal,

@@ -20,11 +20,16 @@ export function registerConnectionCheck(app: TemplatedApp, ctx: AppContext, tran
     const reply = new Reply(res);
     const statedOrigin = new URLSearchParams(request.query).get('origin');
     if (!request.headers.has('origin') && statedOrigin !== null) request.headers.set('origin', [statedOrigin]);
+    const ok = () => reply.json(200, { ok: true, websocket: !ctx.env.DISABLE_WEBSOCKET, eventStream: EVENT_STREAM_PATH });
+    const refused = (err: unknown) => reply.error(toAppError(err, 'BAD_REQUEST'));
+    let verdict;
     try {
-      transport.admission.connection(request);
+      verdict = transport.admission.connection(request);
     } catch (err) {
-      return reply.error(toAppError(err, 'BAD_REQUEST'));
+      return refused(err);
     }
-    reply.json(200, { ok: true, websocket: !ctx.env.DISABLE_WEBSOCKET, eventStream: EVENT_STREAM_PATH });
+    // Shared limits answer later; Reply writes nothing once the client has gone.
+    if (verdict instanceof Promise) verdict.then(ok, refused);
+    else ok();
   });
 }

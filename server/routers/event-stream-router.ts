@@ -2,12 +2,12 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import type { AppContext } from '../app-context.js';
 import { AppError, toAppError } from '../errors.js';
 import { readBody } from '../http/body.js';
-import type { Identity } from '../http/identity.js';
 import { Reply } from '../http/reply.js';
-import { header, snapshotRequest } from '../http/request.js';
+import { header, snapshotRequest, type RequestSnapshot } from '../http/request.js';
 import { PROTOCOL_VERSION } from '../protocol/client-messages.js';
 import { CLOSE_CODES } from '../protocol/server-events.js';
 import { newId } from '../sessions/session-manager.js';
+import type { Admitted } from '../transport/admission.js';
 import type { ChatTransport } from '../transport/chat-transport.js';
 import { handleFramePost } from '../transport/frame-post.js';
 import { SseConnection } from '../transport/sse-connection.js';
@@ -31,16 +31,31 @@ export function registerEventStream(app: TemplatedApp, ctx: AppContext, transpor
   app.get(EVENT_STREAM_PATH, (res, req) => {
     const request = snapshotRequest(res, req);
     const reply = new Reply(res);
-    // Synchronous to the end, like the upgrade: req and res are never used after an await.
-    let identity: Identity;
-    try {
-      if (request.url.length + request.query.length > env.MAX_URL_CHARS) throw new AppError('URL_TOO_LONG');
-      identity = transport.admission.connection(request);
-    } catch (err) {
+    // Like the upgrade: `req` is never used after this, and with shared limits (the only await)
+    // Reply has registered onAborted and every write checks it.
+    const refuse = (err: unknown) => {
       const appErr = toAppError(err, 'BAD_REQUEST');
       ctx.log.warn({ code: appErr.code, peer: request.peer, url: request.url }, 'event stream refused');
-      return reply.error(appErr);
+      reply.error(appErr);
+    };
+    let admitted: Admitted | Promise<Admitted>;
+    try {
+      if (request.url.length + request.query.length > env.MAX_URL_CHARS) throw new AppError('URL_TOO_LONG');
+      admitted = transport.admission.admit(request);
+    } catch (err) {
+      return refuse(err);
     }
+    if (!(admitted instanceof Promise)) return open(request, reply, admitted);
+    admitted.then(
+      (a) => (reply.aborted ? a.lease.release() : open(request, reply, a)),
+      (err: unknown) => {
+        if (!reply.aborted) refuse(err);
+      },
+    );
+  });
+
+  /** The stream is admitted: start it, and handle its hello. */
+  function open(request: RequestSnapshot, reply: Reply, { identity, lease }: Admitted): void {
     const query = new URLSearchParams(request.query);
     // With several instances the id names the one holding the stream, so a frame POSTed to another finds it.
     const id = exchange.shared ? `${newId('c')}.${exchange.instance}` : newId('c');
@@ -55,13 +70,13 @@ export function registerEventStream(app: TemplatedApp, ctx: AppContext, transpor
         streams.delete(id);
         if (!state) return;
         log.info('event stream closed');
-        transport.closed(state, request.peer);
+        transport.closed(state);
       },
     });
     conn.start(`${EVENT_STREAM_PATH}/${id}`);
-    if (conn.closed) return;
+    if (conn.closed) return lease.release();
     // The person's tenants are resolved when the connection opens, as at the WebSocket upgrade.
-    const opened = transport.opened(conn, request.peer, identity.viaTestMode, ctx.tenants.principal(identity.email));
+    const opened = transport.opened(conn, lease, identity.viaTestMode, ctx.tenants.principal(identity.email));
     state = opened;
     streams.set(id, opened);
     log.info({ peer: request.peer }, 'event stream open');
@@ -81,7 +96,7 @@ export function registerEventStream(app: TemplatedApp, ctx: AppContext, transpor
     } catch (err) {
       log.error({ err }, 'hello handling failed');
     }
-  });
+  }
 
   app.post(`${EVENT_STREAM_PATH}/:connectionId`, (res, req) => {
     const request = snapshotRequest(res, req);

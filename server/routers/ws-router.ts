@@ -8,6 +8,8 @@ import { CLOSE_CODES } from '../protocol/server-events.js';
 import type { Connection, SendResult } from '../sessions/connection.js';
 import { newId } from '../sessions/session-manager.js';
 import type { Principal } from '../tenants/tenant-directory.js';
+import type { Lease } from '../scale/limits.js';
+import type { Admitted } from '../transport/admission.js';
 import type { ChatTransport } from '../transport/chat-transport.js';
 
 /** How far past WS_MAX_FRAME_BYTES uWS still buffers a frame, so we can close it with 1009 ourselves. */
@@ -19,6 +21,8 @@ interface SocketData {
   principal: Principal;
   peer: string;
   testMode: boolean;
+  /** Its place under the connection limits, taken at the upgrade, given back when it closes. */
+  lease: Lease;
   state?: ConnectionState;
 }
 
@@ -67,8 +71,10 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, transport:
     sendPingsAutomatically: true,
     compression: uws.DISABLED,
 
-    // Synchronous on purpose: with no await there is no window where the client can abort and free
-    // `res`/`req` under us (checklist 15). Everything is read from `req` before deciding.
+    // Everything is read from `req` before deciding, and in one process the decision is synchronous:
+    // no window where the client can abort and free `res`/`req` under us (checklist 15). With
+    // limits shared through Redis the place is taken asynchronously: Reply has registered onAborted,
+    // a gone client gets its place given back, and the upgrade is written inside cork.
     upgrade: (res, req, context) => {
       const request = snapshotRequest(res, req);
       const key = req.getHeader('sec-websocket-key');
@@ -79,18 +85,23 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, transport:
         ctx.log.warn({ code: err.code, peer: request.peer, url: request.url }, 'websocket upgrade refused');
         reply.error(err);
       };
-      let user: string;
-      let testMode: boolean;
+      const refuseAny = (err: unknown) => refuse(err instanceof AppError ? err : new AppError('BAD_REQUEST'));
+      const upgrade = ({ identity, lease }: Admitted) => {
+        if (reply.aborted) return lease.release();
+        const user = identity.email;
+        const principal = ctx.tenants.principal(user);
+        res.cork(() => res.upgrade<SocketData>({ user, principal, peer: request.peer, testMode: identity.viaTestMode, lease }, key, protocol, extensions, context));
+      };
+      let admitted: Admitted | Promise<Admitted>;
       try {
-        const identity = transport.admission.connection(request);
-        user = identity.email;
-        testMode = identity.viaTestMode;
+        admitted = transport.admission.admit(request);
       } catch (err) {
-        return refuse(err instanceof AppError ? err : new AppError('BAD_REQUEST'));
+        return refuseAny(err);
       }
-      if (reply.aborted) return;
-      const principal = ctx.tenants.principal(user);
-      res.cork(() => res.upgrade<SocketData>({ user, principal, peer: request.peer, testMode }, key, protocol, extensions, context));
+      if (!(admitted instanceof Promise)) return upgrade(admitted);
+      admitted.then(upgrade, (err: unknown) => {
+        if (!reply.aborted) refuseAny(err);
+      });
     },
 
     open: (ws) => {
@@ -98,7 +109,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, transport:
       const id = newId('c');
       const log = ctx.log.child({ connId: id, user: data.user });
       const conn = new UwsConnection(ws, id, data.user, log);
-      data.state = transport.opened(conn, data.peer, data.testMode, data.principal);
+      data.state = transport.opened(conn, data.lease, data.testMode, data.principal);
       data.state.helloTimer = setTimeout(() => conn.close(CLOSE_CODES.HELLO_TIMEOUT, 'hello expected'), env.WS_HELLO_TIMEOUT_MS);
       log.info({ peer: data.peer }, 'websocket open');
     },
@@ -129,7 +140,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: AppContext, transport:
       if (!state) return;
       (state.conn as UwsConnection).closed = true;
       state.conn.log.info({ code }, 'websocket closed');
-      transport.closed(state, data.peer);
+      transport.closed(state);
     },
   });
 }

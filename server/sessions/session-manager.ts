@@ -191,13 +191,6 @@ export class SessionManager {
     if (!session.replica) await this.options.afterClose?.(session).catch((err: unknown) => this.options.log.warn({ err }, 'chat release failed'));
   }
 
-  /** Running turns across all of a user's sessions. */
-  runningTurns(user: string): number {
-    let n = 0;
-    for (const s of this.sessions.values()) if (s.owner === user && s.turn) n += 1;
-    return n;
-  }
-
   async endAll(reason: string): Promise<void> {
     await Promise.all(this.all().map((s) => this.end(s, reason)));
   }

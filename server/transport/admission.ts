@@ -4,7 +4,13 @@ import { ipInCidrs } from '../http/cidr.js';
 import { originAllowed, resolveIdentity, type Identity } from '../http/identity.js';
 import { header, type RequestSnapshot } from '../http/request.js';
 import { identitySettings } from '../routers/identity-settings.js';
-import type { LiveConnections } from './live-connections.js';
+import type { Lease, LimitCounters, SocketLimits } from '../scale/limits.js';
+
+/** A connection let in, with its place under the connection limits (released when it closes). */
+export interface Admitted {
+  identity: Identity;
+  lease: Lease;
+}
 
 /**
  * The one set of rules for who may talk to the chat, whatever carries it: the WebSocket upgrade,
@@ -13,13 +19,15 @@ import type { LiveConnections } from './live-connections.js';
  */
 export class Admission {
   private readonly settings;
+  private readonly socketLimits: SocketLimits;
 
   constructor(
     private readonly env: Readonly<Env>,
-    private readonly connections: LiveConnections,
+    private readonly limits: LimitCounters,
     private readonly isShuttingDown: () => boolean,
   ) {
     this.settings = identitySettings(env);
+    this.socketLimits = { perUser: env.WS_MAX_CONNECTIONS_PER_USER, perPeer: env.WS_MAX_CONNECTIONS_PER_IP };
   }
 
   /** Identity from the trusted proxy, and a request from the chat's own page (or an allowed origin). */
@@ -37,11 +45,41 @@ export class Admission {
     return identity;
   }
 
-  /** `request`, plus what opening one more connection needs: a server not shutting down and room under the limits. */
-  connection(request: RequestSnapshot): Identity {
+  /**
+   * Would a new connection be let in now: a server not shutting down, and room under the limits
+   * (the connection check asks this; nothing is taken). Throws or rejects with the refusal.
+   */
+  connection(request: RequestSnapshot): Identity | Promise<Identity> {
+    const identity = this.opening(request);
+    const room = this.limits.hasSocketRoom(identity.email, request.peer, this.socketLimits);
+    if (!(room instanceof Promise)) return this.roomOrRefuse(room, identity);
+    return room.then((yes) => this.roomOrRefuse(yes, identity));
+  }
+
+  /**
+   * Lets a new connection in, taking its place under the limits. In one process the answer comes
+   * at once (the upgrade stays synchronous); with shared limits it is a promise, and the caller
+   * must check that the request was not aborted meanwhile (and give the place back if it was).
+   */
+  admit(request: RequestSnapshot): Admitted | Promise<Admitted> {
+    const identity = this.opening(request);
+    const lease = this.limits.acquireSocket(identity.email, request.peer, this.socketLimits);
+    if (!(lease instanceof Promise)) return this.leaseOrRefuse(lease, identity);
+    return lease.then((held) => this.leaseOrRefuse(held, identity));
+  }
+
+  private opening(request: RequestSnapshot): Identity {
     if (this.isShuttingDown()) throw new AppError('SHUTTING_DOWN');
-    const identity = this.request(request);
-    if (!this.connections.hasRoom(identity.email, request.peer, this.env)) throw new AppError('TOO_MANY_CONNECTIONS');
+    return this.request(request);
+  }
+
+  private roomOrRefuse(room: boolean, identity: Identity): Identity {
+    if (!room) throw new AppError('TOO_MANY_CONNECTIONS');
     return identity;
+  }
+
+  private leaseOrRefuse(lease: Lease | null, identity: Identity): Admitted {
+    if (!lease) throw new AppError('TOO_MANY_CONNECTIONS');
+    return { identity, lease };
   }
 }

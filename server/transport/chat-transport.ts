@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.js';
 import { ChatService } from '../chat/chat-service.js';
 import { ConnectionState } from '../chat/connection-state.js';
-import { UserRateLimits } from '../chat/user-rate-limits.js';
+import type { Lease } from '../scale/limits.js';
 import type { Connection } from '../sessions/connection.js';
 import type { Principal } from '../tenants/tenant-directory.js';
 import { Admission } from './admission.js';
@@ -9,8 +9,8 @@ import { LiveConnections } from './live-connections.js';
 
 /**
  * What every transport shares, so a chat behaves the same over a WebSocket and over an event
- * stream: one ChatService, one message bucket per user (switching transport does not refill it),
- * one count of connections for the limits and for shutdown, and one set of admission rules.
+ * stream: one ChatService (its message buckets are per user, in ctx.limits: switching transport does not refill them),
+ * one list of connections (with their places under the limits) for shutdown, and one set of admission rules.
  */
 export class ChatTransport {
   readonly chat: ChatService;
@@ -18,27 +18,25 @@ export class ChatTransport {
   /** The open event streams (HTTP-streaming connections) by connection id, for their POSTed frames. */
   readonly eventStreams = new Map<string, ConnectionState>();
   readonly admission: Admission;
-  private readonly rateLimits: UserRateLimits;
 
   constructor(private readonly ctx: AppContext) {
     const { env } = ctx;
     this.chat = new ChatService(ctx);
-    this.rateLimits = new UserRateLimits(env.MESSAGE_RATE_PER_S, env.MESSAGE_BURST, env.RATE_LIMIT_MAX_USERS);
-    this.admission = new Admission(env, this.connections, () => ctx.shuttingDown);
+    this.admission = new Admission(env, ctx.limits, () => ctx.shuttingDown);
   }
 
-  /** A connection was accepted: count it and give it the per-connection chat state. */
-  opened(conn: Connection, peer: string, testMode: boolean, principal: Principal): ConnectionState {
-    const state = new ConnectionState(conn, this.rateLimits.bucketFor(conn.user), testMode, principal);
-    this.connections.add(conn, peer);
+  /** A connection was accepted (holding `lease`, its place under the limits): list it and give it the chat state. */
+  opened(conn: Connection, lease: Lease, testMode: boolean, principal: Principal): ConnectionState {
+    const state = new ConnectionState(conn, testMode, principal);
+    this.connections.add(conn, lease);
     // One gauge for both transports: dashboards keep watching the name they know.
     this.ctx.metrics.webSocketOpened();
     return state;
   }
 
   /** The connection is gone (closed by either side). Runs once per connection. */
-  closed(state: ConnectionState, peer: string): void {
-    this.connections.remove(state.conn, peer);
+  closed(state: ConnectionState): void {
+    this.connections.remove(state.conn);
     this.ctx.metrics.webSocketClosed();
     try {
       this.chat.disconnected(state);

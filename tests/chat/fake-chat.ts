@@ -1,6 +1,7 @@
 import pino from 'pino';
 import type { ChatDeps } from '../../server/chat/chat-deps.js';
-import { ConnectionState, TokenBucket } from '../../server/chat/connection-state.js';
+import { ConnectionState } from '../../server/chat/connection-state.js';
+import { LocalLimits } from '../../server/scale/limits.js';
 import type { ConversationArchive } from '../../server/chat/conversation-archive.js';
 import { DataSourceCatalog } from '../../server/data/catalog.js';
 import { DemoModel } from '../../server/llm/demo-model.js';
@@ -104,6 +105,7 @@ export function fakeDeps(options: FakeDepsOptions = {}): ChatDeps & { shuttingDo
     tenants: options.tenants ?? TenantDirectory.implicit(),
     presence: new LocalPresence(),
     exchange: options.exchange ?? new LocalExchange(),
+    limits: new LocalLimits({ messageRatePerS: 100, messageBurst: 100, maxUsers: 1000 }),
     ...(options.budgets ? { budgets: options.budgets } : {}),
     shuttingDown: false,
     ...(options.archive ? { archive: options.archive } : {}),
@@ -116,5 +118,5 @@ export function connect(
   tenants: TenantDirectory = TenantDirectory.implicit(),
 ): { conn: FakeConnection; state: ConnectionState } {
   const conn = new FakeConnection(id, user);
-  return { conn, state: new ConnectionState(conn, new TokenBucket(100, 100), false, tenants.principal(user)) };
+  return { conn, state: new ConnectionState(conn, false, tenants.principal(user)) };
 }

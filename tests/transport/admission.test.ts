@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../server/config/env.js';
 import type { RequestSnapshot } from '../../server/http/request.js';
-import type { Connection } from '../../server/sessions/connection.js';
-import { Admission } from '../../server/transport/admission.js';
-import { LiveConnections } from '../../server/transport/live-connections.js';
+import { LocalLimits } from '../../server/scale/limits.js';
+import { Admission, type Admitted } from '../../server/transport/admission.js';
 
 function request(headers: Record<string, string>, peer = '127.0.0.1'): RequestSnapshot {
   return {
@@ -16,10 +15,10 @@ function request(headers: Record<string, string>, peer = '127.0.0.1'): RequestSn
 }
 
 function setup(env: Record<string, string> = {}) {
-  const connections = new LiveConnections();
+  const limits = new LocalLimits({ messageRatePerS: 1, messageBurst: 1, maxUsers: 10 });
   let shuttingDown = false;
-  const admission = new Admission(parseEnv({ WS_MAX_CONNECTIONS_PER_USER: '1', ...env }), connections, () => shuttingDown);
-  return { admission, connections, shutDown: () => (shuttingDown = true) };
+  const admission = new Admission(parseEnv({ WS_MAX_CONNECTIONS_PER_USER: '1', ...env }), limits, () => shuttingDown);
+  return { admission, limits, shutDown: () => (shuttingDown = true) };
 }
 
 const ann = { 'x-email-user': 'Ann@Example.com' };
@@ -36,7 +35,7 @@ describe('Admission', () => {
   it('admits the page\'s own origin and a client that sends no Origin, with the normalised identity', () => {
     const { admission } = setup();
     expect(admission.connection(request({ ...ann, origin: 'http://chat.local:8080' }))).toEqual({ email: 'ann@example.com', viaTestMode: false });
-    expect(admission.connection(request(ann)).email).toBe('ann@example.com');
+    expect((admission.connection(request(ann)) as { email: string }).email).toBe('ann@example.com');
   });
 
   it('refuses a foreign Origin, and a cross-site request that hides its Origin', () => {
@@ -54,14 +53,22 @@ describe('Admission', () => {
   });
 
   it('refuses a new connection over the per-user limit, but not a frame on an existing one', () => {
-    const { admission, connections } = setup();
-    const open = { id: 'c_1', user: 'ann@example.com' } as Connection;
-    connections.add(open, '127.0.0.1');
+    const { admission, limits } = setup();
+    expect(codeOf(() => admission.connection(request(ann)))).toBe('admitted'); // asking takes no place
+    const open = admission.admit(request(ann)) as Admitted;
+    expect(open.identity.email).toBe('ann@example.com');
     expect(codeOf(() => admission.connection(request(ann)))).toBe('TOO_MANY_CONNECTIONS');
+    expect(codeOf(() => admission.admit(request(ann)))).toBe('TOO_MANY_CONNECTIONS');
     expect(codeOf(() => admission.request(request(ann)))).toBe('admitted');
-    connections.remove(open, '127.0.0.1');
-    expect(connections.byUser.size).toBe(0);
-    expect(codeOf(() => admission.connection(request(ann)))).toBe('admitted');
+    open.lease.release();
+    expect(limits.heldKeys).toBe(0);
+    expect(codeOf(() => admission.admit(request(ann)))).toBe('admitted');
+  });
+
+  it('refuses a new connection over the per-address limit whoever asks', () => {
+    const { admission } = setup({ WS_MAX_CONNECTIONS_PER_IP: '1' });
+    expect(codeOf(() => admission.admit(request(ann)))).toBe('admitted');
+    expect(codeOf(() => admission.admit(request({ 'x-email-user': 'bob@example.com' })))).toBe('TOO_MANY_CONNECTIONS');
   });
 
   it('refuses new connections while shutting down', () => {
