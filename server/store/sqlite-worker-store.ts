@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
 import type {
-  BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
+  BudgetAmounts, BudgetLedgerState, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
   NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, Store, UsageEvent, UsageRow,
 } from './store.js';
 import { fromWireError, withBufferData, type FromWorker, type StoreMethod, type ToWorker, type WorkerOptions } from './sqlite-worker-protocol.js';
@@ -230,6 +230,12 @@ export class SqliteWorkerStore implements Store {
   }
   budgetUsed(tenant: string, month: string, now: Date): Promise<BudgetAmounts> {
     return this.call('budgetUsed', [tenant, month, now]);
+  }
+  budgetLedgerState(tenant: string, month: string, now: Date): Promise<BudgetLedgerState> {
+    return this.call('budgetLedgerState', [tenant, month, now]);
+  }
+  addBudgetSpent(tenant: string, month: string, amounts: BudgetAmounts): Promise<void> {
+    return this.call('addBudgetSpent', [tenant, month, amounts]);
   }
   queryMemberships(sql: string): Promise<Membership[]> {
     return this.call('queryMemberships', [sql]);
