@@ -227,7 +227,11 @@ export interface Store {
    * the SQLite file) starts a tenant's month from.
    */
   budgetLedgerState(tenant: string, month: string, now: Date): Promise<BudgetLedgerState>;
-  /** Adds an already-decided charge to the month's settled spending, in one transaction. */
+  /**
+   * Adds an already-decided charge to the month's settled spending, in one transaction, applied before
+   * any store call made after this one (the store on its worker posts it a moment later, not later
+   * than that next call).
+   */
   addBudgetSpent(tenant: string, month: string, amounts: BudgetAmounts): Promise<void>;
   /**
    * Runs the operator's TENANT_MEMBERS_QUERY (read-only, returning `email` and `tenant` columns): the

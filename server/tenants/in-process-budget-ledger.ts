@@ -13,10 +13,10 @@ import type { BudgetStore } from './tenant-budgets.js';
  * immediate transaction was (no await between reading what is used and holding; design §13).
  *
  * What is durable, and when:
- * - Settled charges are written to the store (budget_spent) from inside settle(), before it returns:
- *   the write is posted ahead of anything the caller writes afterwards (the message's usage row), and
- *   the store applies writes in the order they were posted, so a usage row never survives a crash
- *   without its charge. A charge whose write fails is kept and written with the next one.
+ * - Settled charges are handed to the store (budget_spent) inside settle(), before it returns, and
+ *   the store applies them before any call made after (Store.addBudgetSpent): the message's usage row
+ *   comes after its charge, so it never survives a crash without it. A charge whose write fails is
+ *   kept and written with the next one.
  * - Reservations live only here. A crash loses the in-flight ones, as design §13 allows: those calls
  *   died with the process. Reservations an older server left in the store count until they expire.
  * - A month is read from the store once per process, the first time a tenant's budget is touched.
@@ -145,7 +145,7 @@ export class InProcessBudgetLedger implements BudgetStore {
   }
 
   /**
-   * Posts the charge (plus any earlier one whose write failed) to the store now, synchronously, so it
+   * Hands the charge (plus any earlier one whose write failed) to the store now, synchronously, so it
    * is ordered before whatever the caller writes next.
    */
   private write(ledger: MonthLedger, charge: BudgetAmounts): void {
