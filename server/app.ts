@@ -32,6 +32,7 @@ import { DiskMonitor } from './housekeeping/disk-space.js';
 import { schedulePruning } from './housekeeping/transcript-pruning.js';
 import { PROVIDERS } from './llm/llm-config.js';
 import { meteredModel } from './metrics/metered.js';
+import { budgetLedgerFor } from './tenants/in-process-budget-ledger.js';
 import { TenantBudgets } from './tenants/tenant-budgets.js';
 import { registerUsageRoutes } from './routers/usage-router.js';
 import { openPresence } from './scale/open-presence.js';
@@ -134,7 +135,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await Promise.allSettled([presence.close(), exchange.close(), store.close()]);
     throw err;
   });
-  const budgets = new TenantBudgets(store, domain.tenants, { timeZone: env.BUDGET_TIMEZONE, reservationTtlMs: env.STORE_RESERVATION_TTL_MS, now: clock });
+  const budgetLedger = budgetLedgerFor(env, store, {
+    onWriteError: (err, tenant, month) => log.error({ err, tenant, month }, 'a settled budget charge could not be written; it is retried with the next one'),
+  });
+  const budgets = new TenantBudgets(budgetLedger, domain.tenants, { timeZone: env.BUDGET_TIMEZONE, reservationTtlMs: env.STORE_RESERVATION_TTL_MS, now: clock });
 
   const ctx: AppContext = {
     env,

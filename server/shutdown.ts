@@ -30,6 +30,7 @@ export async function shutdown(ctx: AppContext, app: TemplatedApp, listenSocket:
   await ctx.tools.stop();
   // After every session ended, so nothing writes to a closed store.
   stopRetention?.();
+  await ctx.budgets?.drain();
   await ctx.store.close();
   await ctx.presence.close();
   await ctx.exchange.close();

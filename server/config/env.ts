@@ -219,6 +219,8 @@ export const envSchema = z.object({
   REDIS_LEASE_TTL_MS: int(30_000, 1000, 3_600_000),
   // Tenants
   TENANTS_CONFIG_FILE: text('config/tenants.yml'),
+  // Where a SQLite deployment checks and holds budgets: in this process (one process owns the file) or per call in the store.
+  BUDGET_LEDGER: z.enum(['process', 'store']).optional().default('process'),
   BUDGET_TIMEZONE: text('UTC').refine(
     (zone) => {
       try {

@@ -22,6 +22,7 @@ type WriteOperation =
   | 'recordUsage'
   | 'reserveBudget'
   | 'settleBudget'
+  | 'addBudgetSpent'
   | 'deleteConversationsOlderThan';
 
 export function timedStore(store: Store, metrics: Pick<Metrics, 'storeWrite'>, now: () => number = () => performance.now()): Store {
@@ -51,6 +52,7 @@ export function timedStore(store: Store, metrics: Pick<Metrics, 'storeWrite'>, n
     recordUsage: timed('recordUsage', (u) => store.recordUsage(u)),
     reserveBudget: timed('reserveBudget', (r) => store.reserveBudget(r)),
     settleBudget: timed('settleBudget', (id, actual, at) => store.settleBudget(id, actual, at)),
+    addBudgetSpent: timed('addBudgetSpent', (tenant, month, amounts) => store.addBudgetSpent(tenant, month, amounts)),
     deleteConversationsOlderThan: timed('deleteConversationsOlderThan', (cutoff) => store.deleteConversationsOlderThan(cutoff)),
     getConversation: (id, owner) => store.getConversation(id, owner),
     listConversations: (owner, opts) => store.listConversations(owner, opts),
@@ -62,6 +64,7 @@ export function timedStore(store: Store, metrics: Pick<Metrics, 'storeWrite'>, n
     usageFor: (user, month) => store.usageFor(user, month),
     usageAll: (month) => store.usageAll(month),
     budgetUsed: (tenant, month, at) => store.budgetUsed(tenant, month, at),
+    budgetLedgerState: (tenant, month, at) => store.budgetLedgerState(tenant, month, at),
     queryMemberships: (sql) => store.queryMemberships(sql),
     close: () => store.close(),
   };

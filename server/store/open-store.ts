@@ -8,6 +8,10 @@ import type { Store } from './store.js';
 /** Checked here, not imported from postgres/: a SQLite deployment never loads the PostgreSQL driver. */
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 
+export function isPostgresUrl(databaseUrl: string): boolean {
+  return POSTGRES_URL.test(databaseUrl);
+}
+
 // Used when a caller (a script, a test) passes only DATABASE_URL; the server passes its parsed env.
 const DEFAULT_POOL_MAX = 10;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { prepared, type SqliteDb } from './sqlite-connection.js';
-import type { BudgetAmounts, BudgetDimension, BudgetRequest, BudgetReservation } from './store.js';
+import type { BudgetAmounts, BudgetDimension, BudgetLedgerState, BudgetRequest, BudgetReservation } from './store.js';
 
 const DIMENSIONS: readonly BudgetDimension[] = ['requests', 'promptTokens', 'completionTokens'];
 // An expired reservation is kept this long so a late settle still records what was really spent.
@@ -45,6 +45,32 @@ export function reserveBudget(db: SqliteDb, r: BudgetRequest): BudgetReservation
     .immediate();
 }
 
+const ADD_SPENT = `INSERT INTO budget_spent (tenant, month, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (tenant, month) DO UPDATE SET requests = requests + excluded.requests,
+    prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`;
+
+/** Settled spending and the live reservations apart (the start of an in-process ledger's month). */
+export function budgetLedgerState(db: SqliteDb, tenant: string, month: string, nowMs: number): BudgetLedgerState {
+  const spent = prepared(db, 'SELECT requests, prompt_tokens AS promptTokens, completion_tokens AS completionTokens FROM budget_spent WHERE tenant = ? AND month = ?')
+    .get(tenant, month) as BudgetAmounts | undefined;
+  const held = prepared(db,
+    `SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(prompt_tokens), 0) AS promptTokens,
+       COALESCE(SUM(completion_tokens), 0) AS completionTokens, MAX(expires_at) AS until
+     FROM budget_reservations WHERE tenant = ? AND month = ? AND expires_at > ?`,
+  ).get(tenant, month, nowMs) as BudgetAmounts & { until: number | null };
+  const { until, ...heldAmounts } = held;
+  return {
+    spent: spent ?? { requests: 0, promptTokens: 0, completionTokens: 0 },
+    held: heldAmounts,
+    ...(until !== null ? { heldUntil: new Date(until) } : {}),
+  };
+}
+
+/** One upsert: a statement is a transaction of its own, so the charge is all there or not at all. */
+export function addBudgetSpent(db: SqliteDb, tenant: string, month: string, a: BudgetAmounts): void {
+  prepared(db, ADD_SPENT).run(tenant, month, a.requests, a.promptTokens, a.completionTokens);
+}
+
 /**
  * Moves a reservation into settled spending at its actual size and returns the month's totals after
  * it (read in the same transaction, so a warning needs no second trip); a second settle finds nothing.
@@ -55,11 +81,7 @@ export function settleBudget(db: SqliteDb, reservationId: string, actual: { prom
       | { tenant: string; month: string; requests: number }
       | undefined;
     if (!held) return undefined;
-    prepared(db, 
-      `INSERT INTO budget_spent (tenant, month, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (tenant, month) DO UPDATE SET requests = requests + excluded.requests,
-         prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`,
-    ).run(held.tenant, held.month, held.requests, actual.promptTokens, actual.completionTokens);
+    prepared(db, ADD_SPENT).run(held.tenant, held.month, held.requests, actual.promptTokens, actual.completionTokens);
     return budgetUsed(db, held.tenant, held.month, nowMs);
   }).immediate();
 }

@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite/index.js';
-import { reserveBudget, settleBudget, budgetUsed } from './sqlite-budget.js';
+import { addBudgetSpent, budgetLedgerState, budgetUsed, reserveBudget, settleBudget } from './sqlite-budget.js';
 import { openSqlite, prepared, storeError, type SqliteDb } from './sqlite-connection.js';
 import {
   CONVERSATION_COLUMNS, decodeCursor, encodeCursor, isoTime, messageDetails, toConversation, toMessage,
@@ -10,7 +10,7 @@ import { indexDocument, searchConversations, unindexConversation } from './sqlit
 import { attachmentBytesUsed, getAttachment, getAttachments, saveAttachment } from './sqlite-attachments.js';
 import { membershipRows } from './memberships.js';
 import type {
-  AttachmentSaved, BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
+  AttachmentSaved, BudgetAmounts, BudgetLedgerState, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
   NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, Store, UsageEvent, UsageRow,
 } from './store.js';
 import { monthOf } from './store.js';
@@ -238,6 +238,14 @@ export class SqliteStore implements Store {
 
   budgetUsed(tenant: string, month: string, now: Date): Promise<BudgetAmounts> {
     return this.run(() => budgetUsed(this.db, tenant, month, now.getTime()));
+  }
+
+  budgetLedgerState(tenant: string, month: string, now: Date): Promise<BudgetLedgerState> {
+    return this.run(() => budgetLedgerState(this.db, tenant, month, now.getTime()));
+  }
+
+  addBudgetSpent(tenant: string, month: string, amounts: BudgetAmounts): Promise<void> {
+    return this.run(() => addBudgetSpent(this.db, tenant, month, amounts));
   }
 
   saveAttachment(a: StoredAttachment, quotaBytes?: number): Promise<AttachmentSaved> {

@@ -33,6 +33,8 @@ const METHODS: Record<StoreMethod, true> = {
   reserveBudget: true,
   settleBudget: true,
   budgetUsed: true,
+  budgetLedgerState: true,
+  addBudgetSpent: true,
   queryMemberships: true,
   deleteConversationsOlderThan: true,
 };

@@ -180,6 +180,15 @@ export type BudgetReservation =
   | { ok: true; reservationId: string }
   | { ok: false; exceeded: BudgetDimension; used: BudgetAmounts };
 
+/** What the store holds for one tenant's month: settled spending and the live reservations in it. */
+export interface BudgetLedgerState {
+  spent: BudgetAmounts;
+  /** The sum of reservations still live at the `now` asked about (zero when none). */
+  held: BudgetAmounts;
+  /** When the last of those expires; absent when none is live. */
+  heldUntil?: Date;
+}
+
 export interface Store {
   createConversation(c: NewConversation): Promise<void>;
   /** False when there is no such conversation for this owner. */
@@ -216,6 +225,17 @@ export interface Store {
   settleBudget(reservationId: string, actual: { promptTokens: number; completionTokens: number }, now: Date): Promise<BudgetAmounts | undefined>;
   /** Settled use plus reservations that have not expired at `now`. */
   budgetUsed(tenant: string, month: string, now: Date): Promise<BudgetAmounts>;
+  /**
+   * Settled use and live reservations kept apart: what an in-process budget ledger (one process owns
+   * the SQLite file) starts a tenant's month from.
+   */
+  budgetLedgerState(tenant: string, month: string, now: Date): Promise<BudgetLedgerState>;
+  /**
+   * Adds an already-decided charge to the month's settled spending, in one transaction, applied before
+   * any store call made after this one (the store on its worker posts it a moment later, not later
+   * than that next call).
+   */
+  addBudgetSpent(tenant: string, month: string, amounts: BudgetAmounts): Promise<void>;
   /**
    * Runs the operator's TENANT_MEMBERS_QUERY (read-only, returning `email` and `tenant` columns): the
    * user↔tenant map of deployments that keep it as rows (e.g. auth_users / auth_user_tenants).

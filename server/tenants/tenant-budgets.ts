@@ -5,7 +5,10 @@ import { budgetMonth, nextBudgetReset } from './budget-month.js';
 import type { TenantDirectory } from './tenant-directory.js';
 import type { TenantBudget } from './tenants-file.js';
 
-export type BudgetStore = Pick<Store, 'reserveBudget' | 'settleBudget' | 'budgetUsed'>;
+export type BudgetStore = Pick<Store, 'reserveBudget' | 'settleBudget' | 'budgetUsed'> & {
+  /** Waits until every settled charge is written (an in-process ledger writes them as it goes). */
+  drain?: () => Promise<void>;
+};
 
 export interface BudgetSettings {
   timeZone: string;
@@ -108,6 +111,11 @@ export class TenantBudgets {
         return options.reportCrossing === false || !totals ? undefined : this.crossing(totals, budget, at);
       },
     };
+  }
+
+  /** Before the store closes: every settled charge written. */
+  async drain(): Promise<void> {
+    await this.store.drain?.();
   }
 
   async status(tenant: string): Promise<TenantBudgetStatus | undefined> {

@@ -115,6 +115,22 @@ describe('SqliteWorkerStore', () => {
     await reopened.close();
   });
 
+  it('posts a budget charge a moment later, but before any later call, and before closing', async () => {
+    const file = freshFile();
+    const store = await SqliteWorkerStore.open(file);
+    const charge = { requests: 1, promptTokens: 10, completionTokens: 2 };
+    const written = store.addBudgetSpent('acme', '2026-06', charge);
+    // Not awaited: the read that follows still finds it, because it was posted first.
+    expect((await store.budgetLedgerState('acme', '2026-06', new Date())).spent).toEqual(charge);
+    await written;
+    const unposted = store.addBudgetSpent('acme', '2026-06', charge);
+    await store.close();
+    await unposted;
+    const reopened = SqliteStore.open(file);
+    expect((await reopened.budgetLedgerState('acme', '2026-06', new Date())).spent).toEqual({ requests: 2, promptTokens: 20, completionTokens: 4 });
+    await reopened.close();
+  });
+
   it('is what openStore gives by default; STORE_WORKER=false keeps the store on the main thread', async () => {
     const log = pino({ level: 'silent' });
     const onWorker = await openStore(parseEnv({ DATABASE_URL: 'sqlite::memory:' }), log);

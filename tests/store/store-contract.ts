@@ -256,6 +256,23 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(await store.budgetUsed('acme', '2026-06', later)).toEqual({ requests: 0, promptTokens: 0, completionTokens: 0 });
         expect((await reserve({ limits: { requests: 1 }, now: later })).ok).toBe(true);
       });
+
+      it('adds charges to settled spending and reports settled and live reservations apart', async () => {
+        const none = { requests: 0, promptTokens: 0, completionTokens: 0 };
+        expect(await store.budgetLedgerState('acme', '2026-06', now)).toEqual({ spent: none, held: none });
+        await store.addBudgetSpent('acme', '2026-06', { requests: 1, promptTokens: 30, completionTokens: 5 });
+        await store.addBudgetSpent('acme', '2026-06', { requests: 2, promptTokens: 70, completionTokens: 15 });
+        expect((await reserve({ ttlMs: 1000 })).ok).toBe(true);
+        expect((await reserve({ ttlMs: 5000 })).ok).toBe(true);
+        expect(await store.budgetLedgerState('acme', '2026-06', now)).toEqual({
+          spent: { requests: 3, promptTokens: 100, completionTokens: 20 },
+          held: { requests: 2, promptTokens: 200, completionTokens: 100 },
+          heldUntil: new Date(now.getTime() + 5000),
+        });
+        expect(await store.budgetUsed('acme', '2026-06', now)).toEqual({ requests: 5, promptTokens: 300, completionTokens: 120 });
+        const later = new Date(now.getTime() + 5000);
+        expect(await store.budgetLedgerState('acme', '2026-06', later)).toEqual({ spent: { requests: 3, promptTokens: 100, completionTokens: 20 }, held: none });
+      });
     });
 
     it('deletes conversations idle since before the cutoff, with their messages', async () => {

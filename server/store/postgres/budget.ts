@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BudgetAmounts, BudgetDimension, BudgetRequest, BudgetReservation } from '../store.js';
+import type { BudgetAmounts, BudgetDimension, BudgetLedgerState, BudgetRequest, BudgetReservation } from '../store.js';
 import { inTransaction, toNumber, type PgPool, type PgQueryable } from './connection.js';
 
 /**
@@ -36,6 +36,33 @@ export async function budgetUsed(db: PgQueryable, tenant: string, month: string,
   return { requests: toNumber(row?.requests), promptTokens: toNumber(row?.prompt_tokens), completionTokens: toNumber(row?.completion_tokens) };
 }
 
+const ADD_SPENT = `INSERT INTO budget_spent (tenant, month, requests, prompt_tokens, completion_tokens) VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT (tenant, month) DO UPDATE SET requests = budget_spent.requests + excluded.requests,
+    prompt_tokens = budget_spent.prompt_tokens + excluded.prompt_tokens, completion_tokens = budget_spent.completion_tokens + excluded.completion_tokens`;
+
+/** Settled spending and live reservations apart (the server itself uses reserve/settle here; see store.ts). */
+export async function budgetLedgerState(db: PgQueryable, tenant: string, month: string, nowMs: number): Promise<BudgetLedgerState> {
+  const { rows } = await db.query<AmountsRow & { held_requests: string | null; held_prompt: string | null; held_completion: string | null; until: string | null }>(
+    `SELECT s.requests, s.prompt_tokens, s.completion_tokens, h.requests AS held_requests, h.prompt_tokens AS held_prompt,
+            h.completion_tokens AS held_completion, h.until
+     FROM (SELECT 1) AS one
+     LEFT JOIN budget_spent s ON s.tenant = $1 AND s.month = $2
+     CROSS JOIN (SELECT SUM(requests) AS requests, SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, MAX(expires_at) AS until
+                 FROM budget_reservations WHERE tenant = $1 AND month = $2 AND expires_at > $3) h`,
+    [tenant, month, nowMs],
+  );
+  const row = rows[0];
+  return {
+    spent: { requests: toNumber(row?.requests), promptTokens: toNumber(row?.prompt_tokens), completionTokens: toNumber(row?.completion_tokens) },
+    held: { requests: toNumber(row?.held_requests), promptTokens: toNumber(row?.held_prompt), completionTokens: toNumber(row?.held_completion) },
+    ...(row?.until != null ? { heldUntil: new Date(toNumber(row.until)) } : {}),
+  };
+}
+
+export async function addBudgetSpent(db: PgQueryable, tenant: string, month: string, a: BudgetAmounts): Promise<void> {
+  await db.query(ADD_SPENT, [tenant, month, a.requests, a.promptTokens, a.completionTokens]);
+}
+
 export async function reserveBudget(pool: PgPool, r: BudgetRequest): Promise<BudgetReservation> {
   const nowMs = r.now.getTime();
   return inTransaction(pool, async (client): Promise<BudgetReservation> => {
@@ -64,18 +91,12 @@ export async function reserveBudget(pool: PgPool, r: BudgetRequest): Promise<Bud
   });
 }
 
-/** Moves a reservation into settled spending at its actual size; a second settle finds nothing to move. */
 /** Settles at the real size and returns the month's totals after it, in the same transaction. */
 export async function settleBudget(pool: PgPool, reservationId: string, actual: { promptTokens: number; completionTokens: number }, nowMs: number): Promise<BudgetAmounts | undefined> {
   return inTransaction(pool, async (client): Promise<BudgetAmounts | undefined> => {
     const held = (await client.query<{ tenant: string; month: string; requests: string }>('DELETE FROM budget_reservations WHERE id = $1 RETURNING tenant, month, requests', [reservationId])).rows[0];
     if (!held) return undefined;
-    await client.query(
-      `INSERT INTO budget_spent (tenant, month, requests, prompt_tokens, completion_tokens) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (tenant, month) DO UPDATE SET requests = budget_spent.requests + excluded.requests,
-         prompt_tokens = budget_spent.prompt_tokens + excluded.prompt_tokens, completion_tokens = budget_spent.completion_tokens + excluded.completion_tokens`,
-      [held.tenant, held.month, held.requests, actual.promptTokens, actual.completionTokens],
-    );
+    await client.query(ADD_SPENT, [held.tenant, held.month, held.requests, actual.promptTokens, actual.completionTokens]);
     return budgetUsed(client, held.tenant, held.month, nowMs);
   });
 }

@@ -1,10 +1,10 @@
 import { AppError } from '../../errors.js';
 import type {
-  AttachmentSaved, BudgetAmounts, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
+  AttachmentSaved, BudgetAmounts, BudgetLedgerState, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
   NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, Store, UsageEvent, UsageRow,
 } from '../store.js';
 import { attachmentBytesUsed, getAttachment, getAttachments, saveAttachment } from './attachments.js';
-import { budgetUsed, reserveBudget, settleBudget } from './budget.js';
+import { addBudgetSpent, budgetLedgerState, budgetUsed, reserveBudget, settleBudget } from './budget.js';
 import { createPool, describeUrl, pgStoreError, validatePostgresUrl, type PgPool, type PoolSettings } from './connection.js';
 import * as conversations from './conversations.js';
 import { migrate } from './migrate.js';
@@ -148,6 +148,14 @@ export class PostgresStore implements Store {
 
   budgetUsed(tenant: string, month: string, now: Date): Promise<BudgetAmounts> {
     return this.run((db) => budgetUsed(db, tenant, month, now.getTime()));
+  }
+
+  budgetLedgerState(tenant: string, month: string, now: Date): Promise<BudgetLedgerState> {
+    return this.run((db) => budgetLedgerState(db, tenant, month, now.getTime()));
+  }
+
+  addBudgetSpent(tenant: string, month: string, amounts: BudgetAmounts): Promise<void> {
+    return this.run((db) => addBudgetSpent(db, tenant, month, amounts));
   }
 
   deleteConversationsOlderThan(cutoff: Date): Promise<number> {
