@@ -24,10 +24,8 @@ const USAGE_SELECT = `SELECT user, tenant, model, month, COUNT(*) AS requests, S
 const USAGE_GROUP = 'GROUP BY user, tenant, model, month ORDER BY user, tenant, model';
 
 /**
- * The Store on better-sqlite3. Calls are synchronous underneath, so every write is one short
- * transaction per batch (never per token); bench/store-writes.ts measures the longest block. The
- * server runs it inside a worker thread (SqliteWorkerStore) so that block is not the chat's;
- * scripts and tests use it directly.
+ * The Store on better-sqlite3: synchronous underneath, one short transaction per batch (never per
+ * token). The server runs it in a worker thread (SqliteWorkerStore); scripts and tests use it directly.
  */
 export class SqliteStore implements Store {
   private constructor(private readonly db: SqliteDb) {}
