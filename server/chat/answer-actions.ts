@@ -43,7 +43,7 @@ function readyToAnswer(ctx: ChatDeps, session: Session, text?: string): ChatMode
  * answer starts (a check failed, the chat ended) it is given back at once.
  */
 async function underTurnLimit(ctx: ChatDeps, session: Session, work: () => Promise<RunningTurn | undefined>): Promise<void> {
-  const lease = await ctx.limits.acquireTurn(session.owner, ctx.env.MAX_CONCURRENT_TURNS_PER_USER);
+  const lease = await ctx.limits.acquireTurn(session.owner, ctx.env.MAX_CONCURRENT_TURNS_PER_USER, session.id);
   if (!lease) throw new AppError('RATE_LIMITED', 'You already have an answer being generated in another chat.');
   let turn: RunningTurn | undefined;
   try {

@@ -118,6 +118,7 @@ async function runRelay(ctx: ChatDeps, session: Session, plan: RelayPlan, signal
     if (outcome === 'finished') break;
     if (events.length === 0 && (await ctx.exchange.ownerElsewhere(session.id).catch(() => plan.owner)) === undefined) {
       await adopt(ctx, session);
+      await ctx.limits.forgetChatTurns(session.owner, session.id);
       session.emit({ type: 'error', code: 'ANSWER_INTERRUPTED', message: INTERRUPTED_NOTICE, messageId: plan.runningMessageId });
       session.emit({ type: 'message-end', id: plan.runningMessageId, finishReason: 'error', incomplete: true });
       return;

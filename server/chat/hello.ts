@@ -93,6 +93,8 @@ async function findSession(ctx: ChatDeps, principal: Principal, id: string, afte
       const followed = await followElsewhere(ctx, id, owner, afterSeq);
       session = followed.session;
       interrupted = followed.ownerLost;
+      // The dead instance's answer is over: its lease must not keep the person waiting.
+      if (followed.ownerLost) await ctx.limits.forgetChatTurns(principal.email, id);
     }
   }
   session ??= await reopenSession(ctx, principal.email, id);

@@ -216,7 +216,7 @@ export const envSchema = z.object({
   REDIS_OWNER_TTL_MS: int(10_000, 1000, 600_000),
   REDIS_STREAM_MAX_EVENTS: int(10_000, 100, 1_000_000),
   REDIS_REQUEST_TIMEOUT_MS: int(5_000, 100, 60_000),
-  REDIS_LEASE_TTL_MS: int(30_000, 1000, 3_600_000),
+  REDIS_LEASE_TTL_MS: int(10_000, 1000, 3_600_000),
   // Tenants
   TENANTS_CONFIG_FILE: text('config/tenants.yml'),
   // Where a SQLite deployment checks and holds budgets: in this process (one process owns the file) or per call in the store.

@@ -26,7 +26,12 @@ export interface SocketLimits {
 export interface LimitCounters {
   takeMessage(user: string): MessageVerdict | Promise<MessageVerdict>;
   /** A lease on one of `max` concurrent answers of this person, or null when all are taken. */
-  acquireTurn(user: string, max: number): Promise<Lease | null>;
+  acquireTurn(user: string, max: number, chat?: string): Promise<Lease | null>;
+  /**
+   * Gives back the answer leases of this chat, whoever holds them: the chat was taken over from an
+   * instance that died, so its running answer is over and must not count until its lease expires.
+   */
+  forgetChatTurns(user: string, chat: string): Promise<void>;
   /** A lease on one connection of this person from this peer, or null when either count is full. */
   acquireSocket(user: string, peer: string, limits: SocketLimits): Lease | null | Promise<Lease | null>;
   /** Whether `acquireSocket` would grant a place now, taking none (for the connection check). */
@@ -111,6 +116,9 @@ export class LocalLimits implements LimitCounters {
   acquireTurn(user: string, max: number): Promise<Lease | null> {
     return Promise.resolve(this.acquireTurnNow(user, max));
   }
+
+  /** In one process an answer's lease ends with the answer (or with the whole process). */
+  async forgetChatTurns(): Promise<void> {}
 
   /** The synchronous form, for callers that hold the limits in this process. */
   acquireTurnNow(user: string, max: number): Lease | null {

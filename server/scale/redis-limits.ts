@@ -76,6 +76,12 @@ for i, key in ipairs(KEYS) do
 end
 return 1`;
 
+/** Removes every lease of KEYS[1] whose member starts with ARGV[1] (a chat's answer leases). */
+const FORGET_LEASES = `for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if string.sub(member, 1, string.len(ARGV[1])) == ARGV[1] then redis.call('ZREM', KEYS[1], member) end
+end
+return 1`;
+
 function socketKeys(user: string, peer: string): string[] {
   return [`${KEY_PREFIX}sockets:user:${user}`, `${KEY_PREFIX}sockets:peer:${peer}`];
 }
@@ -85,6 +91,7 @@ interface LimitScripts {
   galaxyAcquireLease(keyCount: number, ...keysThenArgs: Array<string | number>): Promise<number>;
   galaxyHasRoom(keyCount: number, ...keysThenArgs: Array<string | number>): Promise<number>;
   galaxyRenewLease(keyCount: number, ...keysThenArgs: Array<string | number>): Promise<number>;
+  galaxyForgetLeases(keyCount: number, ...keysThenArgs: Array<string | number>): Promise<number>;
 }
 
 export interface RedisLimitsOptions {
@@ -124,6 +131,7 @@ export class RedisLimits implements LimitCounters {
     client.defineCommand('galaxyAcquireLease', { lua: ACQUIRE_LEASE });
     client.defineCommand('galaxyRenewLease', { lua: RENEW_LEASE });
     client.defineCommand('galaxyHasRoom', { lua: HAS_ROOM });
+    client.defineCommand('galaxyForgetLeases', { lua: FORGET_LEASES });
     this.scripts = client as unknown as LimitScripts;
     this.renewer = setInterval(() => void this.renew(), Math.max(200, Math.floor(options.leaseTtlMs / 3)));
     this.renewer.unref();
@@ -146,8 +154,16 @@ export class RedisLimits implements LimitCounters {
       });
   }
 
-  async acquireTurn(user: string, max: number): Promise<Lease | null> {
-    return this.acquire([`${KEY_PREFIX}turns:${user}`], [max], () => this.local.acquireTurnNow(user, max));
+  async acquireTurn(user: string, max: number, chat?: string): Promise<Lease | null> {
+    return this.acquire([`${KEY_PREFIX}turns:${user}`], [max], () => this.local.acquireTurnNow(user, max), chat);
+  }
+
+  async forgetChatTurns(user: string, chat: string): Promise<void> {
+    try {
+      await this.scripts.galaxyForgetLeases(1, `${KEY_PREFIX}turns:${user}`, `${chat}~`);
+    } catch (err) {
+      this.failed(err);
+    }
   }
 
   acquireSocket(user: string, peer: string, limits: SocketLimits): Promise<Lease | null> {
@@ -173,8 +189,9 @@ export class RedisLimits implements LimitCounters {
     await this.options.client.quit().catch(() => undefined);
   }
 
-  private async acquire(keys: string[], maxima: number[], fallback: () => Lease | null): Promise<Lease | null> {
-    const id = `${randomBytes(9).toString('base64url')}`;
+  private async acquire(keys: string[], maxima: number[], fallback: () => Lease | null, tag?: string): Promise<Lease | null> {
+    // A tagged lease (an answer's, tagged with its chat) can be given back by another instance.
+    const id = `${tag ? `${tag}~` : ''}${randomBytes(9).toString('base64url')}`;
     let granted: number;
     try {
       granted = await this.scripts.galaxyAcquireLease(keys.length, ...keys, id, this.options.leaseTtlMs, ...maxima);

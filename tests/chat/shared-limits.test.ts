@@ -15,6 +15,7 @@ function slowLimits(local: LocalLimits, delaysMs: number[]): LimitCounters {
       return new Promise<MessageVerdict>((resolve) => setTimeout(() => resolve(verdict), delay));
     },
     acquireTurn: (user, max) => local.acquireTurn(user, max),
+    forgetChatTurns: () => local.forgetChatTurns(),
     acquireSocket: (user, peer, limits) => local.acquireSocket(user, peer, limits),
     hasSocketRoom: (user, peer, limits) => local.hasSocketRoom(user, peer, limits),
     close: () => local.close(),

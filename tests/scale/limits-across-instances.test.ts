@@ -36,7 +36,10 @@ describeWithRedis('limits across instances', () => {
     first.client.send({ type: 'send', text: 'a long question' });
     await first.client.next('message-start');
     // The same person on the other instance (the first tab is taken over; its answer goes on).
+    // A new chat there is what could start a second answer.
     const second = await b.open({ email: 'busy@example.com' });
+    second.client.send({ type: 'new-chat' });
+    await second.client.next('ready');
     second.client.send({ type: 'send', text: 'and another' });
     const refused = await second.client.next('error');
     expect(refused).toMatchObject({ code: 'RATE_LIMITED', message: 'You already have an answer being generated in another chat.' });

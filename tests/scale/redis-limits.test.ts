@@ -69,6 +69,16 @@ describeWithRedis('limits shared through redis', () => {
     await expect.poll(() => alive.acquireTurn('crash@x', 1), { timeout: 3000, interval: 100 }).not.toBeNull();
   });
 
+  it('gives back a chat\'s answer lease from another instance when that chat is taken over', async () => {
+    const [dead, survivor] = [instance(), instance()];
+    expect(await dead.acquireTurn('moved@x', 1, 's_chat1')).not.toBeNull();
+    expect(await survivor.acquireTurn('moved@x', 1, 's_chat2')).toBeNull();
+    await survivor.forgetChatTurns('moved@x', 's_other');
+    expect(await survivor.acquireTurn('moved@x', 1, 's_chat2')).toBeNull();
+    await survivor.forgetChatTurns('moved@x', 's_chat1');
+    expect(await survivor.acquireTurn('moved@x', 1, 's_chat2')).not.toBeNull();
+  });
+
   it('keeps a held lease alive past its TTL by renewing it', async () => {
     const holder = instance({ leaseTtlMs: 1000 });
     const other = instance({ leaseTtlMs: 1000 });

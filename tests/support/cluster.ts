@@ -116,6 +116,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     REDIS_URL: redis.url,
     REDIS_OWNER_TTL_MS: '2000',
     REDIS_PRESENCE_TTL_MS: '2000',
+    REDIS_LEASE_TTL_MS: '2000',
     PROXY_SECRET: CLUSTER_SECRET,
     TENANTS_CONFIG_FILE: tenants,
     HISTORY_PARTIAL_SAVE_MS: '100',
@@ -145,8 +146,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       // GALAXY_CLUSTER_LOGS=<dir> keeps each instance's log for a failing run to be read.
       const keep = process.env.GALAXY_CLUSTER_LOGS;
       if (keep) for (const i of instances) writeFileSync(join(keep, `${i.name.replace(/\W+/g, '-')}.log`), i.output());
-      await proxy.close();
+      // Instances first: nginx's graceful stop would otherwise wait for every open WebSocket.
       await Promise.all(instances.map((i) => i.kill('SIGKILL')));
+      await proxy.close();
       await Promise.all([postgres.stop(), redis.stop(), upstream.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
