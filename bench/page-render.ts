@@ -153,6 +153,8 @@ async function measureOnce(browser: Browser, renderer: Renderer, size: number, r
     await socket.connected;
     socket.send(readyEvent());
     await page.getByRole('combobox', { name: 'Model' }).waitFor();
+    // The page warms its renderer up when idle after loading; that is page-load work, not an answer's.
+    await page.waitForFunction(() => performance.getEntriesByName('renderer-warm').length > 0, undefined, { timeout: 20_000 });
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     return await measureAnswer(page, socket, cdp, answerTokens(size), `m${size}_${run}`);
