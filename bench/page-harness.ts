@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { Page, WebSocketRoute } from 'playwright-core';
+import { withPartials } from '../server/routers/page-router.js';
 import { loadVendor } from '../server/routers/static-assets.js';
 
 /**
@@ -35,6 +36,18 @@ async function fileBody(relative: string): Promise<Buffer | null> {
   return readFile(path).catch(() => null);
 }
 
+/** The page as the server builds it: partials included (else no message would ever be drawn). */
+async function pageBody(appName: string): Promise<string | null> {
+  const html = await fileBody('static/index.html');
+  if (!html) return null;
+  const partials = new Map<string, string>();
+  for (const [, name] of html.toString('utf8').matchAll(/<!--#include ([\w-]+\.html)-->/g)) {
+    const partial = await fileBody(`static/partials/${name}`);
+    if (partial) partials.set(name!, partial.toString('utf8'));
+  }
+  return withPartials(html.toString('utf8'), (name) => partials.get(name)).replaceAll('__APP_NAME__', appName);
+}
+
 export interface FakeSocket {
   /** Resolves with the page's side of the socket once it said hello. */
   connected: Promise<WebSocketRoute>;
@@ -55,8 +68,7 @@ export async function serveChatPage(page: Page, { appName = 'Galaxy Bench', repl
     const url = new URL(route.request().url());
     let body: Buffer | string | null = null;
     if (url.pathname === '/') {
-      const html = await fileBody('static/index.html');
-      body = html?.toString('utf8').replaceAll('__APP_NAME__', appName) ?? null;
+      body = await pageBody(appName);
     } else if (url.pathname === '/static/vendor.js') {
       body = VENDOR.module.body;
     } else if (VENDOR.files.has(url.pathname)) {

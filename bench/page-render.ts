@@ -88,6 +88,19 @@ function twoFrames(page: Page): Promise<unknown> {
   return page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
 }
 
+/**
+ * Fails the run unless the answer really is on the page, whole, with its actions: a page that draws
+ * nothing (a template missing from the served document) is very cheap and would pass every budget.
+ */
+async function expectAnswerDrawn(page: Page, tokens: string[]): Promise<void> {
+  const answer = page.locator('article.message[data-role="assistant"]').last();
+  const text = (await answer.locator('.markdown').textContent()) ?? '';
+  const lastWord = tokens[tokens.length - 1]!.replace(/[^\w]/g, '');
+  // Rendering drops markdown's own marks (**, |, ```), never half of the text.
+  const drawn = text.length >= tokens.join('').length / 2 && text.includes(lastWord) && (await answer.getByRole('button', { name: 'Copy answer' }).isVisible());
+  if (!drawn) throw new Error(`The ${tokens.length}-token answer was not drawn (${text.length} characters of text); nothing was measured.`);
+}
+
 async function measureAnswer(page: Page, socket: FakeSocket, cdp: CDPSession, tokens: string[], id: string): Promise<Measurement> {
   // Baseline: the same frames, of a type the page ignores — what the test socket itself costs.
   let mark = await taskSeconds(cdp);
@@ -117,6 +130,7 @@ async function measureAnswer(page: Page, socket: FakeSocket, cdp: CDPSession, to
   await twoFrames(page);
   await sleep(100);
   const totalMs = ((await taskSeconds(cdp)) - mark) * 1000;
+  await expectAnswerDrawn(page, tokens);
   const frames = await page.evaluate(() => (window as unknown as { __longFrames: number[] }).__longFrames);
   const streamedTokens = Math.max(1, tokens.length - TOKENS_PER_DELTA);
   const transportPerToken = baselineMs / tokens.length;
@@ -139,6 +153,8 @@ async function measureOnce(browser: Browser, renderer: Renderer, size: number, r
     await socket.connected;
     socket.send(readyEvent());
     await page.getByRole('combobox', { name: 'Model' }).waitFor();
+    // The page warms its renderer up when idle after loading; that is page-load work, not an answer's.
+    await page.waitForFunction(() => performance.getEntriesByName('renderer-warm').length > 0, undefined, { timeout: 20_000 });
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     return await measureAnswer(page, socket, cdp, answerTokens(size), `m${size}_${run}`);

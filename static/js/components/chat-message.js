@@ -1,6 +1,6 @@
 import { chatClient } from '../net/chat-client.js';
 import { sessionStore, chatStore } from '../state/stores.js';
-import { endNote } from '../util/format.js';
+import { endNote, formatTimestamp } from '../util/format.js';
 import { getStream } from '../markdown/streams.js';
 import { copyText } from '../util/clipboard.js';
 
@@ -49,7 +49,7 @@ export function chatMessage(message) {
     get timeTitle() {
       if (!this.message.at) return '';
       const at = new Date(this.message.at);
-      return Number.isNaN(at.getTime()) ? '' : `${this.isUser ? 'Sent' : 'Answered'} ${at.toLocaleString()}`;
+      return Number.isNaN(at.getTime()) ? '' : `${this.isUser ? 'Sent' : 'Answered'} ${formatTimestamp(at)}`;
     },
     get isSuperseded() {
       return Boolean(this.message.superseded);
@@ -57,8 +57,13 @@ export function chatMessage(message) {
     /** The newest current answer, when nothing is running: the one "Regenerate" asks again. */
     get canRegenerate() {
       if (chatStore().busy || this.isSuperseded || !this.message.done || !this.message.id) return false;
-      const current = chatStore().messages.filter((m) => m.role === 'assistant' && !m.superseded);
-      return current[current.length - 1] === this.message;
+      // From the end: every answer asks when a turn ends, so a whole-list pass each would be O(n²).
+      const messages = chatStore().messages;
+      for (let index = messages.length - 1; index >= 0; index--) {
+        const candidate = messages[index];
+        if (candidate.role === 'assistant' && !candidate.superseded) return candidate === this.message;
+      }
+      return false;
     },
     get canEdit() {
       return this.isUser && !this.isSuperseded && !this.message.pending && Boolean(this.message.id) && !chatStore().busy && sessionStore().ready;

@@ -37,28 +37,56 @@ async function getJson(url) {
 
 /** A request counter per kind, so a slow old answer never overwrites a newer one. */
 const latest = { list: 0, search: 0, usage: 0 };
+/** Whether the list has been loaded once, and how many reloads of it are in flight. */
+let listLoaded = false;
+let listReloads = 0;
 
-/** Reloads the first page (after a title, a new chat, a rename or a delete). */
+/**
+ * Reloads the first page (after a title, a new chat, a rename, a delete, every answer). Only the
+ * first load shows as loading, and unchanged entries are kept: an answer's end redraws no sidebar.
+ */
 export async function refreshConversations() {
   const ticket = ++latest.list;
   const store = chatsStore();
-  store.loading = true;
+  if (!listLoaded) store.loading = true;
+  listReloads++;
   try {
     const page = await getJson(`/api/conversations?limit=${PAGE_SIZE}`);
     if (ticket !== latest.list) return;
-    store.items = page.items ?? [];
-    store.nextCursor = page.nextCursor ?? null;
+    listLoaded = true;
+    const items = keepUnchangedEntries(store.items, page.items ?? []);
+    if (items !== store.items) store.items = items;
+    const nextCursor = page.nextCursor ?? null;
+    if (store.nextCursor !== nextCursor) store.nextCursor = nextCursor;
   } catch {
     // The list is a convenience: it stays as it was, and the next refresh tries again.
   } finally {
-    if (ticket === latest.list) store.loading = false;
+    listReloads--;
+    if (ticket === latest.list && store.loading) store.loading = false;
   }
+}
+
+/** The fresh entries, each unchanged one as its current object (its row has nothing to redo);
+ *  the current array itself when nothing changed. */
+export function keepUnchangedEntries(current, fresh) {
+  const byId = new Map(current.map((item) => [item.id, item]));
+  let changed = current.length !== fresh.length;
+  const items = fresh.map((item, index) => {
+    const known = byId.get(item.id);
+    if (known && JSON.stringify(known) === JSON.stringify(item)) {
+      if (current[index] !== known) changed = true;
+      return known;
+    }
+    changed = true;
+    return item;
+  });
+  return changed ? items : current;
 }
 
 /** Appends the next page, if there is one and none is loading. */
 export async function loadMoreConversations() {
   const store = chatsStore();
-  if (!store.nextCursor || store.loading) return;
+  if (!store.nextCursor || store.loading || listReloads > 0) return;
   const ticket = latest.list;
   store.loading = true;
   try {

@@ -29,3 +29,15 @@ export function endNote(message) {
       return 'The answer ended before it was complete.';
   }
 }
+
+/**
+ * What `Date#toLocaleString()` says, from one formatter made once: `toLocaleString` builds a new
+ * Intl formatter on every call, and every message asks (its hover title and its hidden <time>).
+ */
+let timestampFormat = null;
+export function formatTimestamp(date) {
+  timestampFormat ??= new Intl.DateTimeFormat(undefined, {
+    year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+  });
+  return timestampFormat.format(date);
+}
