@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
+import { connectRedis } from './redis-clients.js';
 import { LocalExchange, type SessionExchange } from './session-exchange.js';
 
 /**
@@ -20,22 +21,12 @@ export async function openExchange(
     log.warn('REDIS_URL is set but the store is a SQLite file only this instance reads: chats cannot move between instances (use PostgreSQL)');
     return new LocalExchange();
   }
-  const [{ Redis }, { RedisExchange }] = await Promise.all([import('ioredis'), import('./redis-exchange.js')]);
+  const { RedisExchange } = await import('./redis-exchange.js');
   // Auto-pipelining: the events of one tick (a burst of deltas) go to Redis in one write.
-  const connect = (pipelined: boolean) => new Redis(env.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true, enableAutoPipelining: pipelined });
-  const commands = connect(true);
-  const subscriber = connect(false);
-  for (const client of [commands, subscriber]) client.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection problem'));
-  try {
-    await Promise.all([commands.connect(), subscriber.connect()]);
-  } catch (err) {
-    commands.disconnect();
-    subscriber.disconnect();
-    throw new Error(`REDIS_URL: cannot connect (${(err as Error).message})`);
-  }
+  const [commands, subscriber] = await connectRedis(env.REDIS_URL, log, [{ pipelined: true, purpose: 'live chats' }, { purpose: 'live chats, subscriber' }]);
   const exchange = await RedisExchange.start({
-    commands,
-    subscriber,
+    commands: commands!,
+    subscriber: subscriber!,
     ownerTtlMs: env.REDIS_OWNER_TTL_MS,
     maxEvents: env.REDIS_STREAM_MAX_EVENTS,
     requestTimeoutMs: env.REDIS_REQUEST_TIMEOUT_MS,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
+import { connectRedis } from './redis-clients.js';
 import { LocalLimits, type LimitCounters } from './limits.js';
 
 type LimitSettings = Pick<Readonly<Env>, 'REDIS_URL' | 'REDIS_LEASE_TTL_MS' | 'MESSAGE_RATE_PER_S' | 'MESSAGE_BURST' | 'RATE_LIMIT_MAX_USERS'>;
@@ -12,17 +13,9 @@ type LimitSettings = Pick<Readonly<Env>, 'REDIS_URL' | 'REDIS_LEASE_TTL_MS' | 'M
 export async function openLimits(env: LimitSettings, log: Logger): Promise<LimitCounters> {
   const rates = { messageRatePerS: env.MESSAGE_RATE_PER_S, messageBurst: env.MESSAGE_BURST, maxUsers: env.RATE_LIMIT_MAX_USERS };
   if (!env.REDIS_URL) return new LocalLimits(rates);
-  const [{ Redis }, { RedisLimits }] = await Promise.all([import('ioredis'), import('./redis-limits.js')]);
-  // A connection of its own: presence's subscriber cannot send commands, and a slow presence
-  // refresh must not queue ahead of a frame's rate check.
-  const client = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
-  client.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection problem (limits)'));
-  try {
-    await client.connect();
-  } catch (err) {
-    client.disconnect();
-    throw new Error(`REDIS_URL: cannot connect (${(err as Error).message})`);
-  }
+  const { RedisLimits } = await import('./redis-limits.js');
+  // A connection of its own: a slow presence refresh must not queue ahead of a frame's rate check.
+  const [client] = await connectRedis(env.REDIS_URL, log, [{ purpose: 'limits' }]);
   log.info('rate and concurrency limits shared through redis');
-  return new RedisLimits({ client, ...rates, leaseTtlMs: env.REDIS_LEASE_TTL_MS, log });
+  return new RedisLimits({ client: client!, ...rates, leaseTtlMs: env.REDIS_LEASE_TTL_MS, log });
 }

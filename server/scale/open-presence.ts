@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
 import type { SessionManager } from '../sessions/session-manager.js';
+import { connectRedis } from './redis-clients.js';
 import { LocalPresence, type Presence } from './presence.js';
 
 /**
@@ -15,21 +16,11 @@ export async function openPresence(
   log: Logger,
 ): Promise<Presence> {
   if (!env.REDIS_URL) return new LocalPresence();
-  const [{ Redis }, { RedisPresence }] = await Promise.all([import('ioredis'), import('./redis-presence.js')]);
-  const connect = () => new Redis(env.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
-  const commands = connect();
-  const subscriber = connect();
-  for (const client of [commands, subscriber]) client.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection problem'));
-  try {
-    await Promise.all([commands.connect(), subscriber.connect()]);
-  } catch (err) {
-    commands.disconnect();
-    subscriber.disconnect();
-    throw new Error(`REDIS_URL: cannot connect (${(err as Error).message})`);
-  }
+  const { RedisPresence } = await import('./redis-presence.js');
+  const [commands, subscriber] = await connectRedis(env.REDIS_URL, log, [{ purpose: 'presence' }, { purpose: 'presence, subscriber' }]);
   const presence = await RedisPresence.start({
-    commands,
-    subscriber,
+    commands: commands!,
+    subscriber: subscriber!,
     ttlMs: env.REDIS_PRESENCE_TTL_MS,
     onTakenOver: takeOver,
     liveUsers: () => sessions().liveUsers(),
