@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playw
 import { newContext } from '../support/browser.js';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { startIdentityProxy } from '../support/identity-proxy.js';
 
 /**
  * Starts the real server with a fake upstream for the browser tests: two fake models (so switching
@@ -91,12 +92,15 @@ export async function startChatServer(env: Record<string, string> = {}, options:
       ...env,
     },
   });
+  // The page is opened through the identity proxy (support/identity-proxy.ts), as behind the company's proxy.
+  const proxy = await startIdentityProxy(server.port);
   return {
     server,
     upstream,
-    url: server.url,
+    url: proxy.url,
     dir,
     async close() {
+      await proxy.close();
       await server.close();
       await upstream.close();
       if (!options.keepDir) await rm(dir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { IDENTITY_COOKIE } from './identity-proxy.js';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator } from 'playwright-core';
 
 /**
@@ -25,8 +26,17 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** A context with the viewport most tests use; pass options to override (e.g. `bypassCSP`). */
-export function newContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
-  return browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+/**
+ * A browser context. Its X-EMAIL-USER header (if any) is also set as the identity cookie, which the
+ * test servers' identity proxy turns back into the header: Chromium sends extra headers on page
+ * requests but not on WebSocket handshakes, and the person must be the same on both.
+ */
+export async function newContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const email = Object.entries(options.extraHTTPHeaders ?? {}).find(([name]) => name.toLowerCase() === 'x-email-user')?.[1];
+  // Cookies are per host, not per port: this reaches every test server on 127.0.0.1.
+  if (email) await context.addCookies([{ name: IDENTITY_COOKIE, value: encodeURIComponent(email), domain: '127.0.0.1', path: '/' }]);
+  return context;
 }
 
 /** An element's scrollTop once it has stayed the same for five animation frames (a wheel scroll may still be gliding). */
