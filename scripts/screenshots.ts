@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { startServer } from '../server/app.js';
-import { launchBrowser } from '../tests/support/browser.js';
+import { launchBrowser, newContext } from '../tests/support/browser.js';
+import { startIdentityProxy } from '../tests/support/identity-proxy.js';
 
 /**
  * Saves screenshots of the chat page to screenshots/: desktop (1440×900) and phone (390×844), each
@@ -59,7 +60,7 @@ async function shoot(page: Page, file: string): Promise<void> {
 
 async function captureViewport(browser: Browser, baseUrl: string, name: string, options: BrowserContextOptions): Promise<void> {
   // Each viewport is its own person (the proxy header), so each starts from an empty chat.
-  const context = await browser.newContext({ ...options, extraHTTPHeaders: { 'X-EMAIL-USER': `${name}@example.com` } });
+  const context = await newContext(browser, { ...options, extraHTTPHeaders: { 'X-EMAIL-USER': `${name}@example.com` } });
   try {
     const page = await context.newPage();
     await page.goto(`${baseUrl}/`);
@@ -125,11 +126,14 @@ async function main(): Promise<void> {
       CODE_WARM_POOL: '0',
     },
   });
+  // As in the browser tests: the identity proxy gives each viewport's socket its own person too.
+  const proxy = await startIdentityProxy(server.port);
   const browser = await launchBrowser();
   try {
-    for (const { name, options } of VIEWPORTS) await captureViewport(browser, server.url, name, options);
+    for (const { name, options } of VIEWPORTS) await captureViewport(browser, proxy.url, name, options);
   } finally {
     await browser.close();
+    await proxy.close();
     await server.close();
     await rm(workDir, { recursive: true, force: true });
   }
