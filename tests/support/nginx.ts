@@ -128,6 +128,9 @@ http {
     async close() {
       if (child.exitCode === null) child.kill('SIGQUIT');
       await exited;
+      // GALAXY_CLUSTER_LOGS=<dir> keeps nginx's logs of a failing run to be read.
+      const keep = process.env.GALAXY_CLUSTER_LOGS;
+      if (keep) for (const log of ['error.log', 'access.log']) writeFileSync(join(keep, `nginx-${log}`), safeRead(join(prefix, 'logs', log)));
       rmSync(prefix, { recursive: true, force: true });
     },
   };
