@@ -53,7 +53,8 @@ for (let round = 0; round < ROUNDS; round += 1) {
       WS_MAX_CONNECTIONS_PER_USER: '10',
       MAX_CONCURRENT_TURNS_PER_USER: '10',
     });
-    const child = await spawnServerChild('galaxy', { BENCH_GALAXY_ENV: JSON.stringify(files.env) });
+    // SERVER_CPUS=0-1 lets the store's worker thread run on the other core, as it does in production.
+    const child = await spawnServerChild('galaxy', { BENCH_GALAXY_ENV: JSON.stringify(files.env) }, [], process.env.SERVER_CPUS ?? 0);
     try {
       const url = `ws://127.0.0.1:${child.port}/ws`;
       const sockets = await inBatches(Array.from({ length: STREAMS }, (_, i) => i), CONNECT_PARALLEL, (i) => StreamSocket.open(url, `bench${i}@example.com`, true));

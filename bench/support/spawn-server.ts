@@ -30,7 +30,7 @@ export function pinLoadToCpu(): string {
 }
 
 /** The command line for a node process, prefixed with taskset when pinning is possible. */
-export function pinnedCommand(args: string[], cpu = SERVER_CPU): { command: string; args: string[] } {
+export function pinnedCommand(args: string[], cpu: number | string = SERVER_CPU): { command: string; args: string[] } {
   return HAS_TASKSET
     ? { command: 'taskset', args: ['-c', String(cpu), process.execPath, ...args] }
     : { command: process.execPath, args };
@@ -81,7 +81,7 @@ export async function spawnServerChild(
   mode: 'galaxy' | 'relay' | 'bare',
   env: Record<string, string> = {},
   nodeFlags: string[] = [],
-  cpu = SERVER_CPU,
+  cpu: number | string = SERVER_CPU,
 ): Promise<ServerChild> {
   const { command, args } = pinnedCommand(['--import', 'tsx', '--expose-gc', ...nodeFlags, CHILD_FILE, mode], cpu);
   const child: ChildProcess = spawn(command, args, {
