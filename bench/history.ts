@@ -14,6 +14,7 @@ import { cpuMsBetween, galaxyBenchEnv, pinLoadToCpu, spawnServerChild } from './
  * block and a "steady" p99 are also taken from RAMP_MS after the sends on. Figures only.
  *
  *   npx tsx bench/history.ts
+ *   SERVER_CPUS=0-1 npx tsx bench/history.ts   (the store worker may use the load's core, as in production)
  */
 
 const STREAMS = Number(process.env.STREAMS ?? 200);
