@@ -3,6 +3,7 @@ import { CLOSE_CODES } from '../protocol/server-events.js';
 import type { ChatOwner, SharedReader } from '../scale/session-exchange.js';
 import type { RunningTurn, Session } from '../sessions/session.js';
 import type { ChatDeps } from './chat-deps.js';
+import { restoreStored } from './conversation-archive.js';
 import { TurnEnded } from './turn-end.js';
 
 /** How long one read of the shared log waits before checking that the owner is still alive. */
@@ -32,17 +33,7 @@ export async function ownerGone(ctx: ChatDeps, sessionId: string, owner: ChatOwn
 export async function adopt(ctx: ChatDeps, session: Session): Promise<void> {
   const stored = await ctx.archive?.load(session.id, session.owner);
   await ctx.exchange.claim(session.id, session.owner, true).catch((err: unknown) => ctx.log.warn({ err }, 'chat claim failed'));
-  if (stored) {
-    session.history.length = 0;
-    session.history.push(...stored.history);
-    session.historyAt.clear();
-    for (const [id, at] of stored.historyAt ?? []) session.historyAt.set(id, at);
-    session.title = stored.title;
-    session.model = stored.model;
-    session.tools = stored.tools;
-    session.dataSources = stored.dataSources;
-    session.locked = stored.locked;
-  }
+  if (stored) restoreStored(session, stored);
   const { sinks, mirror } = ctx.sessions.sinksOf(session);
   session.adopt(sinks, mirror);
 }
@@ -70,10 +61,8 @@ export function relayTurn(ctx: ChatDeps, session: Session, plan: RelayPlan): Run
   const controller = new AbortController();
   const request = { sessionId: session.id, user: session.owner };
   controller.signal.addEventListener('abort', () => {
-    const reason = controller.signal.reason instanceof TurnEnded ? controller.signal.reason.reason : 'stopped';
-    // Only the person's Stop and an abandoned reader end the answer itself; this instance ending
-    // its replica (shutdown, a new chat) leaves the owner's answer running for the next reader.
-    if (reason === 'stopped' || reason === 'abandoned') void ctx.exchange.ask(plan.owner.instance, { op: 'stop', ...request, reason });
+    const reason = ownerStopReason(controller.signal);
+    if (reason) void ctx.exchange.ask(plan.owner.instance, { op: 'stop', ...request, reason });
   });
   const done = runRelay(ctx, session, plan, controller.signal)
     .catch((err: unknown) => ctx.log.error({ err, sessionId: session.id }, 'relay failed'))
@@ -84,10 +73,14 @@ export function relayTurn(ctx: ChatDeps, session: Session, plan: RelayPlan): Run
   return { messageId: plan.runningMessageId, controller, done };
 }
 
-/** True when the abort only ends the replica here (the owner's answer goes on). */
-function endsHereOnly(signal: AbortSignal): boolean {
+/**
+ * Why an aborted replica turn ends the owner's answer too: only the person's Stop and an abandoned
+ * reader do. This instance ending its replica (shutdown, a new chat) leaves the owner's answer
+ * running for the next reader (undefined).
+ */
+function ownerStopReason(signal: AbortSignal): 'stopped' | 'abandoned' | undefined {
   const reason = signal.reason instanceof TurnEnded ? signal.reason.reason : 'stopped';
-  return signal.aborted && reason !== 'stopped' && reason !== 'abandoned';
+  return reason === 'stopped' || reason === 'abandoned' ? reason : undefined;
 }
 
 async function runRelay(ctx: ChatDeps, session: Session, plan: RelayPlan, signal: AbortSignal): Promise<void> {
@@ -103,7 +96,7 @@ async function runRelay(ctx: ChatDeps, session: Session, plan: RelayPlan, signal
     return 'ok';
   };
   for (;;) {
-    if (endsHereOnly(signal) || session.ended) return;
+    if ((signal.aborted && !ownerStopReason(signal)) || session.ended) return;
     await session.waitForReader(signal);
     const events = await plan.reader.next(cursor, READ_WAIT_MS).catch((err: unknown) => {
       ctx.log.warn({ err }, 'shared event log read failed');
@@ -125,24 +118,21 @@ async function runRelay(ctx: ChatDeps, session: Session, plan: RelayPlan, signal
     }
   }
   // The answer ended: the owner saves everything and lets go; then this instance runs the chat.
+  // Frames that arrive meanwhile wait for this (ChatService), instead of meeting "answer in progress".
   let handedOver = () => {};
   session.handingOver = new Promise<void>((resolve) => (handedOver = resolve));
   try {
-    await takeOver(ctx, session, plan, () => cursor, take);
+    const released = await ctx.exchange.ask(plan.owner.instance, { op: 'release', sessionId: session.id, user: session.owner });
+    if (!released?.ok && !released?.gone) await ownerGone(ctx, session.id, plan.owner, plan.ownerTtlMs);
+    // What the owner said after the answer (a title, a budget warning) is still the reader's.
+    for (let more = await plan.reader.next(cursor, 1).catch(() => []); more.length > 0 && take(more) !== 'gap'; ) {
+      more = await plan.reader.next(cursor, 1).catch(() => []);
+    }
+    await adopt(ctx, session);
+    // Cleared here, before the waiting frames run, not only when `done` settles a few ticks later.
+    session.turn = null;
   } finally {
     session.handingOver = undefined;
     handedOver();
   }
-}
-
-async function takeOver(ctx: ChatDeps, session: Session, plan: RelayPlan, cursorOf: () => number, take: (events: Array<{ seq: number; json: string }>) => string): Promise<void> {
-  const released = await ctx.exchange.ask(plan.owner.instance, { op: 'release', sessionId: session.id, user: session.owner });
-  if (!released?.ok && !released?.gone) await ownerGone(ctx, session.id, plan.owner, plan.ownerTtlMs);
-  // What the owner said after the answer (a title, a budget warning) is still the reader's.
-  for (;;) {
-    const more = await plan.reader.next(cursorOf(), 1).catch(() => []);
-    if (more.length === 0 || take(more) === 'gap') break;
-  }
-  await adopt(ctx, session);
-  if (session.turn?.messageId === plan.runningMessageId) session.turn = null;
 }

@@ -27,11 +27,7 @@ export function exchangeAnswers(ctx: ChatDeps, frames: FrameTarget): ExchangeHan
     if (!session || session.replica) return REFUSED;
     switch (request.op) {
       case 'follow':
-        if (session.turn) {
-          // The reader is elsewhere now: the answer must not be abandoned for want of one here.
-          session.followedElsewhere = true;
-          ctx.sessions.attached(session);
-        }
+        if (session.turn) ctx.sessions.followed(session);
         return {
           ok: true,
           snapshot: {

@@ -9,6 +9,7 @@ import type { Principal } from '../tenants/tenant-directory.js';
 import { scopeFor, tenantInfos, usableModel } from './chat-scope.js';
 import { followElsewhere } from './chat-follow.js';
 import { INTERRUPTED_NOTICE } from './chat-relay.js';
+import { restoreStored } from './conversation-archive.js';
 import type { ConnectionState } from './connection-state.js';
 
 /** The `ready` event for a connection joining a session. Not replayed: it describes this connection. */
@@ -64,12 +65,7 @@ async function reopenSession(ctx: ChatDeps, user: string, id: string): Promise<S
   if (raced) return raced;
   const reopened = { id: stored.id, startedAt: new Date(stored.createdAt), entries: stored.entries };
   const session = ctx.sessions.create(user, stored.model, stored.tenant, { reopened, seqBase });
-  session.title = stored.title;
-  session.tools = stored.tools;
-  session.dataSources = stored.dataSources;
-  session.locked = stored.locked;
-  session.history.push(...stored.history);
-  for (const [id, at] of stored.historyAt ?? []) session.historyAt.set(id, at);
+  restoreStored(session, stored);
   return session;
 }
 

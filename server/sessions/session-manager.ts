@@ -136,6 +136,16 @@ export class SessionManager {
   }
 
   /**
+   * A reader on another instance follows this chat's running answer: it must not be abandoned for
+   * want of a reader here. Its expiry stays armed, so a chat whose follower vanished still ends.
+   */
+  followed(session: Session): void {
+    session.followedElsewhere = true;
+    clearTimeout(session.graceTimer);
+    session.graceTimer = undefined;
+  }
+
+  /**
    * The client left. A running turn keeps going for the resume grace period, then is aborted if
    * nobody came back; the session itself expires after SESSION_TTL_MS without a connection.
    */
