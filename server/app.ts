@@ -202,9 +202,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const transport = new ChatTransport(ctx);
   exchange.answer(exchangeAnswers(ctx, { find: (id) => transport.eventStreams.get(id), handleFrame: transport.chat.handleFrame.bind(transport.chat) }));
   registerApiRoutes(app, ctx);
-  registerConversationRoutes(app, { store, tenants: ctx.tenants, identity: ctx, log });
+  // The sidebar and usage meter read right after an answer ends: the person's pending writes go first.
+  const written = (user: string) => Promise.allSettled(ctx.sessions.all().filter((s) => s.owner === user).map((s) => s.flushRecords())).then(() => undefined);
+  registerConversationRoutes(app, { store, tenants: ctx.tenants, identity: ctx, log, written });
   registerAttachmentRoutes(app, ctx);
-  registerUsageRoutes(app, { store, tenants: ctx.tenants, budgets, identity: ctx, log, ...(ctx.attachments ? { attachmentQuotaBytes: ctx.attachments.limits.quotaBytes } : {}) });
+  registerUsageRoutes(app, { store, tenants: ctx.tenants, budgets, identity: ctx, log, written, ...(ctx.attachments ? { attachmentQuotaBytes: ctx.attachments.limits.quotaBytes } : {}) });
   registerMcpGateway(app, ctx);
   registerPageRoutes(app, ctx);
   registerMetricsRoute(app, ctx, metrics);

@@ -16,6 +16,11 @@ export interface ConversationRoutesDeps {
   identity: Pick<AppContext, 'env' | 'log'>;
   log: Logger;
   now?: () => Date;
+  /**
+   * Resolves once this person's live chats here have written what they recorded: the page asks
+   * right after an answer ends, and must see that answer (read your own writes).
+   */
+  written?: (user: string) => Promise<void>;
 }
 
 const MAX_PATCH_BYTES = 4 * 1024;
@@ -67,6 +72,7 @@ export function registerConversationRoutes(app: TemplatedApp, deps: Conversation
     '/api/conversations',
     authenticated(deps.identity, async (reply, request, identity) => {
       const query = parseQuery(listQuery, request.query);
+      await deps.written?.(identity.email);
       if (query.q !== undefined) {
         const hits = await store.searchConversations(identity.email, query.q, { limit: query.limit });
         if (reply.aborted) return;

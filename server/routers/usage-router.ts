@@ -17,6 +17,11 @@ export interface UsageRoutesDeps {
   identity: Pick<AppContext, 'env' | 'log'>;
   log: Logger;
   now?: () => Date;
+  /**
+   * Resolves once this person's live chats here have written what they recorded: the page asks
+   * right after an answer ends, and must see that answer (read your own writes).
+   */
+  written?: (user: string) => Promise<void>;
 }
 
 export function totals(rows: readonly UsageRow[]) {
@@ -44,6 +49,7 @@ export function registerUsageRoutes(app: TemplatedApp, deps: UsageRoutesDeps): v
     '/api/usage',
     authenticated(deps.identity, async (reply, request, identity) => {
       const month = monthParam(request.query, now());
+      await deps.written?.(identity.email);
       const rows = await deps.store.usageFor(identity.email, month);
       const tenants = await Promise.all(
         deps.tenants.tenantsOf(identity.email).map(async (id) => {
