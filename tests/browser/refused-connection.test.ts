@@ -85,7 +85,7 @@ describe('too many connections', () => {
     await waitForReady(page);
     expect(attempts.websocket).toBe(2);
     expect(attempts.stream).toBe(0);
-    expect(await indicator.isVisible()).toBe(false);
+    await expect.poll(() => indicator.isVisible()).toBe(false); // hidden in the render after `ready`
     await context.close();
   });
 });
