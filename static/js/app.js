@@ -24,7 +24,7 @@ import { showEarlier } from './components/show-earlier.js';
 import { chatNotice } from './components/chat-notice.js';
 import { warmUpRendererWhenIdle } from './markdown/warm-up.js';
 
-/** Entry point: stores first, then the socket (so it opens before Alpine renders), then Alpine. */
+/** The socket opens before Alpine renders. */
 
 registerStores();
 registerConversationStore();

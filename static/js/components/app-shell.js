@@ -1,21 +1,19 @@
 import { chatClient } from '../net/chat-client.js';
 import { sessionStore } from '../state/stores.js';
 
-/** The page frame: header actions, the quiet connection indicator and the takeover/restart banner. */
 export function appShell() {
   return {
     get session() {
       return sessionStore();
     },
 
-    /** Quiet on a healthy start: the indicator only appears once a working connection was lost. */
+    /** Quiet on a healthy start: shown only once a working connection was lost. */
     get showConnectionState() {
       return this.session.connection === 'reconnecting';
     },
     get connectionText() {
       return this.session.retryNote || 'Offline — reconnecting…';
     },
-    /** Outside test mode the badge is hidden, so the header names the person on its own. */
     get showSignedIn() {
       return Boolean(this.session.user) && !this.session.testMode;
     },
@@ -57,7 +55,7 @@ export function appShell() {
     exportTranscript() {
       const url = chatClient.exportUrl();
       if (!url) return;
-      // A temporary link with `download` saves the file without navigating away from the chat.
+      // `download` saves the file without leaving the chat.
       const link = document.createElement('a');
       link.href = url;
       link.download = '';

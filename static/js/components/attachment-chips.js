@@ -1,11 +1,6 @@
 import { attachmentStore, formatSize, removePending } from '../state/attachments.js';
 
-/**
- * Files shown as chips: on a sent message (`attachmentChips(message)`) and in the composer
- * (`attachmentTray`). Names are shown with x-text, i.e. as text: nothing in a file name or a file
- * can become markup, and no file is ever rendered (an SVG or HTML file is just a name here). A sent
- * file's chip is a link that downloads it.
- */
+/** Names go in as text (x-text) and no file is ever rendered: an SVG or HTML file is just a name here. */
 export function attachmentChips(message) {
   return {
     get files() {
@@ -17,11 +12,10 @@ export function attachmentChips(message) {
     chipLabel(file) {
       return `${file.name} · ${formatSize(file.size)}`;
     },
-    /** The owner-only download (docs/api.md); the server makes it a file to save, never a page. */
     downloadUrl(file) {
       return `/api/attachments/${encodeURIComponent(file.id)}`;
     },
-    /** Starts with the visible label's words, so the link can be named by what is on screen. */
+    /** Starts with the visible label's words, so the link is named by what is on screen. */
     downloadLabel(file) {
       return `Download ${this.chipLabel(file)}`;
     },

@@ -1,6 +1,5 @@
 import { onChatEvent } from '../net/chat-client.js';
 
-/** A small inline note about the open chat (`notice` event), each key shown once per chat. */
 export function chatNotice() {
   let unsubscribe = null;
   let seen = new Set();

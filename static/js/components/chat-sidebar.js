@@ -14,13 +14,8 @@ import {
 } from '../state/conversations.js';
 
 const SEARCH_DEBOUNCE_MS = 200;
-/** Within this many pixels of the list's end the next page is fetched. */
 const LOAD_MORE_PX = 120;
 
-/**
- * The sidebar of past chats: New chat, search (Ctrl/Cmd+K), the list grouped by day with rename and
- * delete, paging on scroll. On a phone it is a drawer (see chats-menu.js for the button that opens it).
- */
 export function chatSidebar() {
   let searchTimer = null;
   let unsubscribe = null;
@@ -38,7 +33,7 @@ export function chatSidebar() {
       unsubscribe = onChatEvent((event) => this.onEvent(event));
       onKeydown = (event) => this.onKeydown(event);
       window.addEventListener('keydown', onKeydown);
-      // A page that does not fill the list (or lists few chats) cannot be scrolled: fetch on.
+      // A list too short to scroll would never ask for more.
       this.$watch('$store.chats.items.length', () => this.$nextTick(() => this.onListScroll()));
     },
 
@@ -56,7 +51,6 @@ export function chatSidebar() {
     },
     get groups() {
       if (this.isSearching) return [{ label: 'Search results', items: this.chats.results }];
-      // A chat with no message yet (a fresh New chat) is not worth listing.
       return groupByDay(this.chats.items.filter((item) => item.messageCount > 0));
     },
     get showNoResults() {
@@ -75,7 +69,6 @@ export function chatSidebar() {
       return this.deleteTarget ? `Delete “${this.titleOf(this.deleteTarget)}”? This cannot be undone.` : '';
     },
 
-    /** Chats are labelled with their tenant only for someone who works for several. */
     get showsTenant() {
       return sessionStore().tenants.length > 1;
     },
@@ -92,7 +85,7 @@ export function chatSidebar() {
     onEvent(event) {
       if (event.type === 'ready' && (event.session?.id !== sessionId || !event.resumed)) {
         sessionId = event.session?.id ?? null;
-        // Another chat: older entries held for the previous one are dropped (its `history` refills them).
+        // Another chat: its `history` refills the held older entries.
         holdEarlier([]);
         refreshConversations();
       }

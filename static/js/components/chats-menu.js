@@ -1,6 +1,5 @@
 import { chatsStore } from '../state/conversations.js';
 
-/** The phone's "Chats" button in the header: opens the sidebar drawer. */
 export function chatsMenu() {
   return {
     get expanded() {

@@ -2,16 +2,11 @@ import { chatClient } from '../net/chat-client.js';
 import { attachFiles, hasPendingFiles, takeUploaded, uploadsRunning } from '../state/attachments.js';
 import { chatStore, sessionStore } from '../state/stores.js';
 
-/** Tallest the box grows before it scrolls, as a share of the window height. */
 const MAX_HEIGHT_SHARE = 0.4;
 const growsNatively = typeof CSS !== 'undefined' && CSS.supports('field-sizing', 'content');
-/** A touch screen has no Enter-to-send habit (its keyboard's Enter is a newline): it taps Send. */
+/** A touch keyboard's Enter is a newline: it taps Send. */
 const isTouchScreen = () => window.matchMedia('(pointer: coarse)').matches;
 
-/**
- * The message box: Enter sends, Shift+Enter (or an IME composition) inserts a newline; the box grows
- * with its text (CSS `field-sizing` where supported, otherwise measured here) and then scrolls.
- */
 export function composer() {
   return {
     draft: '',
@@ -31,7 +26,7 @@ export function composer() {
     },
 
     init() {
-      // Ready to type on a desktop; on a touch screen focusing would throw the keyboard up unasked.
+      // On a touch screen focusing would throw the keyboard up unasked.
       if (window.matchMedia('(pointer: fine)').matches) this.$refs.input.focus();
     },
 
@@ -49,12 +44,10 @@ export function composer() {
       }
     },
 
-    /** A refused message's text comes back (state/attachments.js), unless something new was typed. */
     restoreDraft(event) {
       if (this.draft.trim() === '') this.draft = event.detail;
     },
 
-    /** "Attach file": the hidden file input does the choosing. */
     chooseFiles() {
       this.$refs.fileInput.click();
     },
@@ -74,7 +67,6 @@ export function composer() {
       attachFiles(event.dataTransfer.files);
     },
 
-    /** A pasted screenshot or file is attached; pasted text stays text. */
     onPaste(event) {
       const files = event.clipboardData?.files;
       if (!files?.length) return;

@@ -1,6 +1,6 @@
 import { chatClient } from '../net/chat-client.js';
 
-/** The general "Send feedback" dialog: a native <dialog>, so focus and Escape work by themselves. */
+/** A native <dialog>: focus and Escape work by themselves. */
 export function feedbackDialog() {
   return {
     comment: '',

@@ -1,7 +1,6 @@
 import { chatClient } from '../net/chat-client.js';
 import { sessionStore } from '../state/stores.js';
 
-/** The "Model" combobox, and the warning shown when the chosen model cannot answer. */
 export function modelPicker() {
   return {
     get isDisabled() {
@@ -27,8 +26,7 @@ export function modelPicker() {
 
     choose(event) {
       const name = event.target.value;
-      // Show the server's choice, not the click: the box changes when `model-selected` confirms it,
-      // and stays put if the server refuses (the refusal arrives as a toast).
+      // The box follows the server: it changes when `model-selected` confirms, and stays if refused.
       event.target.value = sessionStore().model;
       if (name && name !== sessionStore().model) chatClient.selectModel(name);
     },

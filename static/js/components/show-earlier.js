@@ -2,10 +2,6 @@ import { showEarlierEntries } from '../events/history.js';
 
 const BATCH = 100;
 
-/**
- * The top of a reopened long chat: older messages are drawn a batch at a time when this comes into
- * view (or its button is pressed), and the scroll position is kept so the reader's place stays put.
- */
 export function showEarlier() {
   let observer = null;
   return {
@@ -26,7 +22,7 @@ export function showEarlier() {
       const scroller = this.$el.closest('.conversation');
       const fromBottom = scroller.scrollHeight - scroller.scrollTop;
       if (!showEarlierEntries(BATCH)) return;
-      // After Alpine drew the batch, keep the same distance from the bottom.
+      // Keep the reader's place: the same distance from the bottom.
       this.$nextTick(() => {
         scroller.scrollTop = scroller.scrollHeight - fromBottom;
       });

@@ -1,10 +1,6 @@
 import { chatClient } from '../net/chat-client.js';
 import { sessionStore } from '../state/stores.js';
 
-/**
- * The "Tenant" combobox: which organisation this chat works for. Shown only to someone who works for
- * several; fixed once the chat has started (a new chat can work for another).
- */
 export function tenantPicker() {
   return {
     get hasChoice() {
@@ -21,7 +17,7 @@ export function tenantPicker() {
     },
     choose(event) {
       const id = event.target.value;
-      // The box follows the server: it changes when `scope` confirms, and stays if refused (a toast).
+      // The box follows the server: it changes when `scope` confirms, and stays if refused.
       event.target.value = sessionStore().tenant;
       if (id && id !== sessionStore().tenant) chatClient.selectTenant(id);
     },

@@ -1,6 +1,5 @@
 import { dismissToast } from '../state/toasts.js';
 
-/** The toast region (`role="alert"`): errors and notices, dismissable by keyboard. */
 export function toasts() {
   return {
     kindClass(toast) {

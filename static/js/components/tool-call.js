@@ -7,7 +7,6 @@ const STATE_LABELS = {
   interrupted: 'interrupted',
 };
 
-/** One tool call: a collapsed <details> with the arguments and the result or error. */
 export function toolCall(part) {
   return {
     part,

@@ -1,15 +1,7 @@
 import { chatClient } from '../net/chat-client.js';
 import { sessionStore } from '../state/stores.js';
 
-/**
- * Tools and data sources for this chat. Open until the first message; then the server locks the
- * selection and only what was chosen stays on show, behind a lock. "New chat" unlocks.
- *
- * On a narrow screen the chips would be one long sideways-scrolling row, so CSS hides them behind
- * a "Tools" button; the button opens a sheet (a native modal <dialog>: focus, Escape and the
- * backdrop behave by themselves) and the very same checkboxes move into it while it is open, then
- * back. One set of inputs means one source of truth, whatever the screen width.
- */
+/** On narrow screens the same checkboxes move into a sheet: one set of inputs, one source of truth. */
 export function toolPicker() {
   return {
     get session() {
@@ -28,7 +20,6 @@ export function toolPicker() {
       const { tools, locked, selectedTools } = this.session;
       return locked ? tools.filter((tool) => selectedTools.includes(tool.name)) : tools;
     },
-    /** Built-in tools first, then one group per MCP server (its tools named without the server prefix). */
     get toolGroups() {
       const groups = [];
       for (const tool of this.visibleTools) {

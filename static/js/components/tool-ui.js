@@ -1,10 +1,6 @@
 import { Alpine } from '/static/vendor.js';
 import { renderToolUi } from '../tool-ui/render-tool-ui.js';
 
-/**
- * Mounts a tool's rich result (table, chart, buttons, code). The builders use text nodes only;
- * their listeners hang off one AbortController, released in destroy().
- */
 export function toolUi(part) {
   let controller = null;
   let cleanup = null;

@@ -3,12 +3,10 @@ import { sessionStore } from '../state/stores.js';
 
 const WORDS = { requests: 'requests', inputTokens: 'input tokens', outputTokens: 'output tokens' };
 
-/** The chat's tenant's budget, or null when it has none. */
 function currentBudget() {
   return chatsStore().budgets[sessionStore().tenant] ?? null;
 }
 
-/** The most used of a budget's limits, as [dimension, used, limit]. */
 function tightest(budget) {
   let best = null;
   for (const [dimension, limit] of Object.entries(budget.limits)) {
@@ -18,11 +16,6 @@ function tightest(budget) {
   return best;
 }
 
-/**
- * This month's tokens (GET /api/usage, refreshed after each answer) and, when the chat's tenant has a
- * budget, used / limit of its tightest limit: a warning colour past `warn_at`, a plain message when
- * it is used up.
- */
 export function usageMeter() {
   return {
     get known() {

@@ -2,17 +2,9 @@ import { addAssistantMessage, addToolPart, addUserMessage, resetConversation, te
 import { chatStore } from '../state/stores.js';
 import { holdEarlier, takeEarlier } from '../state/earlier-messages.js';
 
-/**
- * A reopened chat shows its newest entries at once; older ones are drawn as the reader scrolls up.
- * Each message costs Alpine (CSP build) about 3 ms to draw, so the first window stays small enough
- * for a 2,000-message chat to paint its newest messages within 300 ms (bench/history-open.ts).
- */
+/** Alpine draws a message in about 3 ms: a small first window keeps a 2,000-message chat fast to open. */
 const FIRST_WINDOW = 24;
 
-/**
- * Rebuilds the conversation from a `history` snapshot (sent when a resume gap was too old, or when
- * an earlier chat is opened). Tool entries join the assistant message of their turn, as they did live.
- */
 export function rebuildFromHistory(entries, runningMessageId) {
   resetConversation();
   const cut = turnStartBefore(entries, entries.length - FIRST_WINDOW);
@@ -21,21 +13,18 @@ export function rebuildFromHistory(entries, runningMessageId) {
   chatStore().busy = Boolean(runningMessageId);
 }
 
-/** Draws up to `count` more of the held older entries above the ones shown; false when none are left. */
 export function showEarlierEntries(count) {
   const batch = takeEarlier(count, turnStartBefore);
   if (batch.length === 0) return false;
   const chat = chatStore();
   const shown = chat.messages;
-  // Built into a fresh array, then joined in one assignment: Alpine's keyed x-for sees one change
-  // and keeps every message already on the page.
+  // One assignment: Alpine's keyed x-for keeps every message already shown.
   chat.messages = [];
   appendEntries(batch, null);
   chat.messages = [...chat.messages, ...shown];
   return true;
 }
 
-/** The index of the user message that starts the turn containing `index` (0 when there is none). */
 function turnStartBefore(entries, index) {
   if (index <= 0) return 0;
   for (let at = index; at > 0; at--) if (entries[at].role === 'user') return at;
@@ -51,7 +40,7 @@ function appendEntries(entries, runningMessageId) {
       turnAnswer = null;
     } else if (entry.role === 'assistant') {
       turnAnswer = addAssistantMessage({ id: entry.id, model: entry.model ?? '', at: entry.at });
-      // The answer still streaming stays open: its next deltas append to it.
+      // Still streaming: its next deltas append to it.
       turnAnswer.done = entry.id !== runningMessageId;
       turnAnswer.incomplete = Boolean(entry.incomplete);
       turnAnswer.superseded = Boolean(entry.superseded);

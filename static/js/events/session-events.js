@@ -6,21 +6,15 @@ import { applyErrorToTurn, forgetDeltaTarget } from './turn-events.js';
 import { rebuildFromHistory } from './history.js';
 import { refreshUsage } from '../state/conversations.js';
 
-/** Events about the session as a whole: who we are, what is selected, and what went wrong. */
-
 export const SESSION_ID_KEY = 'galaxy.sessionId';
 
-/**
- * Comments sent from this page load and not yet confirmed. `feedback-saved` events are part of the
- * session's log, so a reload replays every old one: only those we are waiting for earn a toast.
- */
+/** A reload replays every old `feedback-saved`: only those awaited here earn a toast. */
 let awaitedConfirmations = 0;
 
 export function expectFeedbackConfirmation() {
   awaitedConfirmations += 1;
 }
 
-/** What a chat may use and has chosen, from `ready` or `scope` (the same shape in both). */
 function applyScope(session, event) {
   session.tenant = event.session.tenant ?? '';
   session.model = event.session.model;
@@ -52,12 +46,12 @@ export const sessionHandlers = {
     if (isNewSession) attachmentStore().pending = [];
     session.connection = 'open';
     session.notice = '';
-    // An answer still being generated (e.g. after a reload): keep Stop available until its message-end.
+    // An answer still running (e.g. after a reload) keeps Stop available.
     if (event.session.runningMessageId) chatStore().busy = true;
     try {
       sessionStorage.setItem(SESSION_ID_KEY, event.session.id);
     } catch {
-      // Storage can be disabled; resuming after a reload is then simply not possible.
+      // Storage can be disabled; resuming after a reload is then impossible.
     }
     const current = session.currentModel;
     if (current && !current.available) {
@@ -70,7 +64,6 @@ export const sessionHandlers = {
     rebuildFromHistory(event.messages, event.runningMessageId);
   },
 
-  /** The answer to select-tenant: the chat now works for another tenant, with its own choices. */
   scope(event) {
     applyScope(sessionStore(), event);
     void refreshUsage();
@@ -97,7 +90,7 @@ export const sessionHandlers = {
       const message = findMessage(event.messageId);
       if (message) message.feedbackSaved = true;
     }
-    if (awaitedConfirmations === 0) return; // a replayed event, or a thumb: aria-pressed says it
+    if (awaitedConfirmations === 0) return;
     awaitedConfirmations -= 1;
     showToast('Thanks — your feedback was saved.', 'success');
   },

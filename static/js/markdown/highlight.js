@@ -1,18 +1,13 @@
 import { DOMPurify, hljs } from '/static/vendor.js';
 
 /**
- * Syntax colours for finished code blocks, with highlight.js.
- *
- * The input is the code element's text (already sanitized and inert); highlight.js escapes it and
- * wraps pieces in `<span class="hljs-…">`. That HTML string still goes through DOMPurify — its own
- * instance, so the markdown hooks do not apply — allowing nothing but spans whose classes are
- * highlight.js scopes, before it replaces the code element's text. Colours come from our CSS
- * (css/code-highlight.css): highlight.js writes no style attribute, so the CSP stays strict.
+ * The highlighted HTML still goes through DOMPurify (its own instance, without the markdown hooks),
+ * keeping only spans with highlight.js classes. Colours come from our CSS: no style attributes.
  */
 
-/** Bigger blocks stay plain: highlighting is linear but a huge paste would stall a frame. */
+/** Bigger blocks stay plain: a huge paste would stall a frame. */
 const MAX_HIGHLIGHTED_CHARS = 20_000;
-/** highlight.js scopes: `hljs-keyword`, `hljs-built_in`, and sub-scopes written as `function_`, `inherited__`. */
+/** `hljs-keyword`, and sub-scopes such as `function_`. */
 const HLJS_CLASS = /^(hljs-[a-z][a-z_-]*|[a-z]+_+)$/;
 const LANGUAGE_CLASS_PREFIX = 'language-';
 
@@ -38,7 +33,6 @@ function purifier() {
   return codePurifier;
 }
 
-/** The language a fenced block names (`language-js` → `js`), if highlight.js knows it. */
 function knownLanguage(code) {
   const languageClass = [...code.classList].find((name) => name.startsWith(LANGUAGE_CLASS_PREFIX));
   if (!languageClass) return null;
@@ -46,7 +40,6 @@ function knownLanguage(code) {
   return hljs.getLanguage(language) ? language : null;
 }
 
-/** Colours one sanitized `<code>` element in place; unknown languages and huge blocks stay plain. */
 export function highlightCodeElement(code) {
   const language = knownLanguage(code);
   const text = code.textContent;
@@ -55,7 +48,7 @@ export function highlightCodeElement(code) {
   try {
     html = hljs.highlight(text, { language, ignoreIllegals: true }).value;
   } catch {
-    return; // a grammar bug leaves the block plain rather than losing it
+    return; // a grammar bug leaves the block plain
   }
   code.replaceChildren(purifier().sanitize(html, CODE_PURIFY_CONFIG));
   code.classList.add('hljs');

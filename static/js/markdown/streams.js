@@ -1,9 +1,6 @@
 import { MarkdownStream } from './markdown-stream.js';
 
-/**
- * The markdown streams of the conversation, by text-part key. Kept out of Alpine's reactive state
- * on purpose: a delta appends to a plain string and schedules a frame, with no proxies involved.
- */
+/** Outside Alpine on purpose: a delta appends to a plain string, with no proxies involved. */
 
 const streams = new Map();
 

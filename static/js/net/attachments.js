@@ -1,8 +1,4 @@
-/**
- * Uploads one file to `POST /api/attachments` for the current chat (docs/api.md) and resolves with
- * its reference ({id, name, mime, kind, size}). A refusal rejects with the server's own words
- * ("big.pdf is larger than 10 MB…"), which the page shows as they are.
- */
+/** A refusal rejects with the server's own words, which the page shows as they are. */
 export async function uploadAttachment(file, conversationId) {
   const query = new URLSearchParams({ conversation: conversationId, name: file.name || 'pasted file' });
   let response;

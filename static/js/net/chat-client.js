@@ -6,17 +6,12 @@ import { addUserMessage } from '../state/messages.js';
 import { chatStore, sessionStore } from '../state/stores.js';
 import { showToast } from '../state/toasts.js';
 
-/**
- * The page's one link to the server: routes events to their handlers exactly once (by `seq`) and
- * offers the actions components call. Components never touch the socket themselves.
- */
+/** Applies each event once (by `seq`); components never touch the socket themselves. */
 
 const handlers = { ...sessionHandlers, ...turnHandlers };
 
-/** The last per-session sequence number applied to the page; resumes ask for everything after it. */
 let lastSeq = 0;
 let nextClientId = 1;
-/** The server's words when it refused this person at hello (NO_TENANT, then close 4006). */
 let helloRefusal = '';
 
 function storedSessionId() {
@@ -27,11 +22,7 @@ function storedSessionId() {
   }
 }
 
-/**
- * After a reload the page has rendered nothing yet, so it asks for the session from the start
- * (lastSeq 0); within a page it asks only for what it missed. That is why lastSeq lives in memory,
- * beside the rendered state it describes, and only the session id goes to sessionStorage.
- */
+/** lastSeq is not stored: after a reload nothing is drawn, so everything is replayed. */
 function resumeInfo() {
   const sessionId = sessionStore().sessionId ?? storedSessionId();
   return sessionId ? { sessionId, lastSeq } : {};
@@ -48,7 +39,6 @@ function applyEvent(event) {
     sessionStore().transport = connection.mode;
     sessionStore().retryNote = '';
   } else if (seq > 0) {
-    // Replays after a resume start right after lastSeq; anything at or before it is already shown.
     if (seq <= lastSeq) return;
     lastSeq = seq;
   }
@@ -57,7 +47,6 @@ function applyEvent(event) {
   for (const listener of listeners) listener(event);
 }
 
-/** Parts of the page that only watch the chat (the sidebar, usage) subscribe here; returns the unsubscribe. */
 const listeners = new Set();
 export function onChatEvent(listener) {
   listeners.add(listener);
@@ -67,11 +56,10 @@ export function onChatEvent(listener) {
 function onConnectionState(state, _closeCode, detail) {
   const session = sessionStore();
   if (state === 'reconnecting') {
-    // After a shutdown notice the reconnect loop runs silently under the "restarting" banner.
+    // After a shutdown notice, reconnect silently under the "restarting" banner.
     if (session.connection !== 'restarting') session.connection = 'reconnecting';
     session.retryNote = '';
   } else if (state === 'backing-off') {
-    // "Later" (429, 503): the indicator says the server's reason while the page waits to retry.
     session.connection = 'reconnecting';
     session.retryNote = backingOffText(detail);
   } else if (state === 'taken-over') {
@@ -84,11 +72,10 @@ function onConnectionState(state, _closeCode, detail) {
     session.connection = 'refused';
     session.notice = 'This page is out of date. Reload it to keep chatting.';
   } else if (state === 'no-tenant') {
-    // Accepted at the door but refused at hello (membership removed while the page was open): final too.
+    // Membership removed while the page was open: final too.
     session.connection = 'refused';
     session.notice = refusalText({ status: 403, code: 'NO_TENANT', message: helloRefusal });
   } else if (state === 'blocked') {
-    // The server refused this page for good (its reason says why); retrying would only fail again.
     session.connection = 'refused';
     session.notice = refusalText(detail);
   }
@@ -112,7 +99,7 @@ export const chatClient = {
     connection.start();
   },
 
-  /** Sends a chat message with uploaded files' refs; returns false (and keeps the draft) when it could not be sent. */
+  /** False (the draft is kept) when it could not be sent. */
   sendText(text, attachments = []) {
     const clientId = `c${Date.now().toString(36)}${nextClientId++}`;
     const ids = attachments.map((file) => file.id);
@@ -128,7 +115,6 @@ export const chatClient = {
     sendOrWarn({ type: 'stop' });
   },
 
-  /** Asks for the last answer again; the current one becomes an earlier version. */
   regenerate() {
     if (!sendOrWarn({ type: 'regenerate' })) return false;
     const chat = chatStore();
@@ -137,7 +123,6 @@ export const chatClient = {
     return true;
   },
 
-  /** Replaces one of the person's messages and answers again from there. */
   editMessage(messageId, text) {
     if (!sendOrWarn({ type: 'edit-message', messageId, text })) return false;
     const chat = chatStore();
@@ -150,7 +135,6 @@ export const chatClient = {
     sendOrWarn({ type: 'new-chat' });
   },
 
-  /** Opens an earlier chat: the server answers `ready` then `history`. */
   openChat(conversationId) {
     return sendOrWarn({ type: 'open-chat', conversationId });
   },
@@ -167,8 +151,7 @@ export const chatClient = {
     sendOrWarn({ type: 'select-tools', tools, dataSources });
   },
 
-  /** @param {{ messageId?: string, rating?: 'good'|'bad', comment?: string }} feedback */
-  /** A written comment is confirmed by a toast; a bare thumb is not (its pressed state says it). */
+  /** A thumb gets no toast: its pressed state says it. */
   sendFeedback(feedback) {
     const sent = sendOrWarn({ type: 'feedback', ...feedback });
     if (sent && feedback.comment) expectFeedbackConfirmation();

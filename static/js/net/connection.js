@@ -2,20 +2,13 @@ import { checkConnection } from './connection-check.js';
 import { openEventStream } from './event-stream-transport.js';
 import { openWebSocket } from './websocket-transport.js';
 
-/**
- * The chat connection: opens at once, says hello (with what it needs to resume), reconnects with
- * backoff, and explains itself. A WebSocket first; when its handshake fails the page asks the
- * server why (the connection check): a refusal (a wrong Origin, no identity…) is shown and ends the
- * retries, 429 and 503 back off, and when the WebSocket is turned off or keeps failing while the
- * server itself is fine (a proxy that blocks upgrades), the same protocol goes over HTTP streaming.
- * It knows nothing about the page; events go to `onEvent`, state changes to `onState`.
- */
+/** WebSocket first; when upgrades keep failing but the server answers its check, HTTP streaming. */
 
 const PROTOCOL_VERSION = 1;
 const CHECK_PATH = '/api/connection-check';
 const STREAM_PATH = '/sse';
 
-/** Close codes that change what happens next (see docs/protocol.md, "Close codes"). */
+/** See docs/protocol.md, "Close codes". */
 const CLOSE_GOING_AWAY = 1001;
 const CLOSE_POLICY_VIOLATION = 1008;
 const CLOSE_TAKEN_OVER = 4001;
@@ -24,7 +17,7 @@ const CLOSE_SESSION_REJECTED = 4004;
 const CLOSE_NO_TENANT = 4006;
 const CLOSE_RATE_LIMITED = 4029;
 
-/** Closes after which the page waits for the person instead of reconnecting by itself. */
+/** After these the page waits for the person: reconnecting would only fight or fail again. */
 const FINAL_CLOSE_STATES = {
   [CLOSE_TAKEN_OVER]: 'taken-over',
   [CLOSE_SESSION_REJECTED]: 'rejected',
@@ -34,19 +27,13 @@ const FINAL_CLOSE_STATES = {
 
 const FIRST_RETRY_MS = 300;
 const MAX_RETRY_MS = 10_000;
-/** A restarting server is back within seconds: keep trying often (jitter still spreads the tabs). */
+/** A restarting server is back within seconds. */
 const RESTART_MAX_RETRY_MS = 2_000;
-/** After being closed for flooding, or told "too many" or "unavailable", never come straight back. */
 const THROTTLED_RETRY_MS = 5_000;
-/**
- * Handshakes that failed in a row, with the server answering the check, before HTTP streaming is
- * used. A proxy that blocks upgrades fails the very first one; a page whose WebSocket worked before
- * is more likely on a network that is briefly flaky, so it keeps trying the socket for longer.
- */
+/** A page whose socket once worked is more likely on a flaky network: it tries the socket longer. */
 const FALLBACK_AFTER_FAILURES = 2;
 const FALLBACK_AFTER_FAILURES_ONCE_OPENED = 6;
 
-/** Statuses that mean "later", not "never". */
 const isTemporary = (status) => status === 429 || status >= 500;
 
 export class Connection {
@@ -59,17 +46,11 @@ export class Connection {
   #attempt = 0;
   #serverRestarting = false;
   #stopped = false;
-  /** 'websocket' until upgrades prove impossible here; then 'stream' for the life of the page. */
   #mode = 'websocket';
   #failedHandshakes = 0;
   #webSocketEverOpened = false;
   #boundOnline = () => this.#retryNowIfWaiting();
 
-  /**
-   * @param {{ url: string, onEvent: (event: object) => void,
-   *           onState: (state: string, closeCode?: number, detail?: object) => void,
-   *           resumeInfo: () => { sessionId?: string, lastSeq?: number } }} options
-   */
   constructor({ url, onEvent, onState, resumeInfo }) {
     this.#url = url;
     this.#onEvent = onEvent;
@@ -77,7 +58,7 @@ export class Connection {
     this.#resumeInfo = resumeInfo;
   }
 
-  /** 'websocket' or 'stream': which transport carries the chat (for the page and its tests). */
+  /** For the page and its tests. */
   get mode() {
     return this.#mode;
   }
@@ -88,18 +69,15 @@ export class Connection {
     this.#open();
   }
 
-  /** Sends a client message; false when there is no open connection to carry it. */
   send(message) {
     return this.#transport?.send(message) ?? false;
   }
 
-  /** The server accepted us (a `ready` arrived): the next drop starts the backoff from scratch. */
   markHealthy() {
     this.#attempt = 0;
     this.#serverRestarting = false;
   }
 
-  /** Reconnect right away, e.g. "Take back" after another tab took the chat. */
   reconnectNow() {
     this.#stopped = false;
     clearTimeout(this.#retryTimer);
@@ -147,14 +125,13 @@ export class Connection {
     this.#transport = transport;
   }
 
-  /** A refused handshake says nothing to scripts: ask the server what the upgrade would get. */
+  /** A refused handshake says nothing to scripts: ask the server why. */
   async #afterFailedHandshake(code) {
     const verdict = await checkConnection(CHECK_PATH);
     if (this.#stopped || this.#transport) return;
-    if (verdict === null) return this.#afterClose(code); // unreachable: offline or restarting
+    if (verdict === null) return this.#afterClose(code);
     if (!verdict.ok) return this.#refused(verdict.status, verdict.error);
     this.#failedHandshakes += 1;
-    // The server would accept us, yet the handshake failed: something between blocks upgrades.
     const threshold = this.#webSocketEverOpened ? FALLBACK_AFTER_FAILURES_ONCE_OPENED : FALLBACK_AFTER_FAILURES;
     if (!verdict.websocket || this.#failedHandshakes >= threshold) {
       this.#mode = 'stream';
@@ -164,7 +141,6 @@ export class Connection {
     this.#afterClose(code);
   }
 
-  /** The server said no, with a reason: show it; retry later only when it said "later". */
   #refused(status, error) {
     if (this.#stopped) return;
     const detail = { status, code: error?.code, message: error?.message };
@@ -178,7 +154,6 @@ export class Connection {
 
   #afterClose(code) {
     if (this.#stopped) return;
-    // Takeover, refusal or an outdated page: reconnecting on our own would only fight or fail again.
     const finalState = FINAL_CLOSE_STATES[code];
     if (finalState) {
       this.#onState(finalState, code);
@@ -193,7 +168,7 @@ export class Connection {
   #scheduleRetry(minimumDelay) {
     const cap = this.#serverRestarting ? RESTART_MAX_RETRY_MS : MAX_RETRY_MS;
     const exponential = Math.min(cap, FIRST_RETRY_MS * 2 ** this.#attempt);
-    // Jitter spreads a thousand tabs reconnecting after a server restart over time.
+    // Jitter spreads a thousand tabs reconnecting after a restart.
     const delay = Math.max(minimumDelay, exponential * (0.75 + Math.random() * 0.5));
     this.#attempt++;
     this.#retryTimer = setTimeout(() => {

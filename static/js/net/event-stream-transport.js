@@ -1,24 +1,17 @@
 import { SseParser } from './sse-parser.js';
 
-/** The stream ended without a `close` event (a dropped network, a proxy timeout): like a socket's 1006. */
 const CLOSE_ABNORMAL = 1006;
 
 /**
- * The HTTP-streaming transport (docs/protocol.md, "HTTP streaming"), for networks that block
- * WebSocket upgrades: server events arrive on one `GET /sse` read as Server-Sent Events, and each
- * client frame is a POST to the path the stream names. fetch() rather than EventSource, because a
- * refused stream's status and JSON reason must reach the page, and EventSource hides both.
- * Opening the stream is the hello: `resume` ({ sessionId, lastSeq }) goes in its query.
- *
- * Callbacks, like the WebSocket's: `onOpen`, `onEvent`, `onClose(code, opened)`, and
- * `onRefused(status, error)` when the server answered the GET with an error.
+ * HTTP streaming (docs/protocol.md) where WebSocket upgrades are blocked. fetch(), not EventSource:
+ * a refused stream's status and reason must reach the page.
  */
 export function openEventStream(path, version, resume, { onOpen, onEvent, onClose, onRefused }) {
   const aborter = new AbortController();
   let framesPath = '';
   let closeCode = CLOSE_ABNORMAL;
   let finished = false;
-  /** POSTs go one after another, so frames reach the server in the order they were sent. */
+  /** Chained, so frames reach the server in order. */
   let posting = Promise.resolve();
 
   const finish = (report) => {
@@ -70,7 +63,6 @@ export function openEventStream(path, version, resume, { onOpen, onEvent, onClos
         parser.push(decoder.decode(value, { stream: true }));
       }
     } catch {
-      // The network dropped the stream; reported below as an abnormal close.
     }
     finish(() => onClose(closeCode, framesPath !== ''));
   })();
@@ -84,7 +76,7 @@ export function openEventStream(path, version, resume, { onOpen, onEvent, onClos
         if (finished) return;
         try {
           const response = await fetch(framesPath, { method: 'POST', headers: { 'content-type': 'application/json' }, body, cache: 'no-store' });
-          // 404: the server no longer has this stream; reading it again is how to recover.
+          // 404: the server lost this stream; reading it again recovers.
           if (response.status === 404) finish(() => onClose(CLOSE_ABNORMAL, true));
         } catch {
           finish(() => onClose(CLOSE_ABNORMAL, true));

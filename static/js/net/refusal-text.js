@@ -1,7 +1,4 @@
-/**
- * The person-facing words for a refused connection: the server's own reason, then what to do about
- * it. Operators read the code in the log and /ready; people need the next step.
- */
+/** Operators read the code in the log; people need the next step. */
 const NEXT_STEP = {
   BAD_ORIGIN: 'Open the chat through its usual address, or ask the administrator to allow this one.',
   UNAUTHENTICATED: 'Open the chat through the company sign-in.',
@@ -12,14 +9,12 @@ const NEXT_STEP = {
   TOO_MANY_CONNECTIONS: 'Close some other chat tabs.',
 };
 
-/** @param {{ status: number, code?: string, message?: string }} detail */
 export function refusalText({ status, code, message }) {
   const reason = message || `The server answered with status ${status}.`;
   const step = code ? NEXT_STEP[code] : undefined;
   return `The chat could not connect: ${reason}${step ? ` ${step}` : ''}`;
 }
 
-/** The quiet indicator's words while waiting to retry after "later" (429, 503). */
 export function backingOffText({ message }) {
   return message ? `${message} Trying again shortly…` : 'Offline — reconnecting…';
 }

@@ -1,10 +1,4 @@
-/**
- * An incremental Server-Sent Events reader (the WHATWG event-stream format): feed it text as it
- * arrives, in chunks cut anywhere, and it calls `onMessage({ event, data, id })` for each complete
- * message. The page uses it on a fetch() body (an EventSource cannot show why a stream was refused);
- * the tests read the server's streams with it too. `lastEventId` follows the spec: it persists across
- * messages and only an `id:` field changes it.
- */
+/** An incremental Server-Sent Events reader; the tests read the server's streams with it too. */
 export class SseParser {
   #buffer = '';
   #event = '';
@@ -20,7 +14,7 @@ export class SseParser {
   /** @param {string} text */
   push(text) {
     this.#buffer += text;
-    // A trailing CR may be the first half of CRLF: keep it until the next chunk decides.
+    // A trailing CR may be the first half of CRLF.
     const lines = this.#buffer.split(/\r\n|\n|\r(?!$)/);
     this.#buffer = lines.pop() ?? '';
     for (const line of lines) this.#line(line);
@@ -28,7 +22,7 @@ export class SseParser {
 
   #line(line) {
     if (line === '') return this.#dispatch();
-    if (line.startsWith(':')) return; // a comment (the server's heartbeat)
+    if (line.startsWith(':')) return; // the server's heartbeat
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);

@@ -1,8 +1,4 @@
-/**
- * One WebSocket attempt. `onOpen` once the handshake succeeded, `onEvent` per protocol event,
- * `onClose(code, opened)` once: `opened` false means the handshake itself failed, and a browser
- * tells scripts nothing about why (the caller asks the connection check).
- */
+/** `opened` false: the handshake failed, and a browser tells scripts nothing about why. */
 export function openWebSocket(url, { onOpen, onEvent, onClose }) {
   const socket = new WebSocket(url);
   let opened = false;
@@ -17,7 +13,7 @@ export function openWebSocket(url, { onOpen, onEvent, onClose }) {
     try {
       event = JSON.parse(message.data);
     } catch {
-      return; // the server only sends JSON; a broken frame is not worth killing the page for
+      return; // a broken frame is not worth killing the page for
     }
     if (event && typeof event.type === 'string') onEvent(event);
   });
@@ -33,7 +29,6 @@ export function openWebSocket(url, { onOpen, onEvent, onClose }) {
       socket.send(JSON.stringify(message));
       return true;
     },
-    /** Ends the attempt without reporting a close: the caller already moved on. */
     discard() {
       finished = true;
       if (socket.readyState <= WebSocket.OPEN) socket.close(1000, 'client closing');

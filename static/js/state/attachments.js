@@ -3,32 +3,27 @@ import { uploadAttachment } from '../net/attachments.js';
 import { chatStore, sessionStore } from './stores.js';
 import { showToast } from './toasts.js';
 
-/**
- * Files attached in the composer and not yet sent. Each is uploaded as soon as it is chosen,
- * dropped or pasted; Send waits until every upload is done, then names their ids.
- */
+/** Each file uploads as soon as it is chosen; Send waits for every upload. */
 
 let nextKey = 1;
 
 export function registerAttachmentStore() {
   Alpine.store('attachments', {
-    /** [{key, name, size, uploading, ref}] in the order they were added. */
     pending: [],
-    /** From `ready`; null when the server keeps no files (history off). */
+    /** null when the server keeps no files. */
     limits: null,
   });
 }
 
 export const attachmentStore = () => Alpine.store('attachments');
 
-/** "2.5 MB", "740 KB", "12 bytes": the same wording as the server's messages. */
+/** The same wording as the server's messages. */
 export function formatSize(bytes) {
   if (bytes >= 1024 * 1024) return `${Number((bytes / (1024 * 1024)).toFixed(1))} MB`;
   if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
   return `${bytes} bytes`;
 }
 
-/** Adds files (a FileList or array) to the message being written. */
 export function attachFiles(files) {
   const store = attachmentStore();
   const limits = store.limits;
@@ -65,7 +60,6 @@ export function removePending(key) {
   store.pending = store.pending.filter((file) => file.key !== key);
 }
 
-/** The uploaded files' references, and the tray emptied for the next message. */
 export function takeUploaded() {
   const store = attachmentStore();
   const refs = store.pending.filter((file) => file.ref).map((file) => file.ref);
@@ -73,14 +67,9 @@ export function takeUploaded() {
   return refs;
 }
 
-/** Codes with which a send is refused, before it is recorded, because of its files. */
 const FILE_REFUSALS = new Set(['IMAGES_UNSUPPORTED', 'NOT_FOUND', 'BAD_MESSAGE']);
 
-/**
- * A message refused because of its files (an image for a model without vision, a file gone) was
- * never sent: its optimistic copy goes, and its files and text return to the composer, so the
- * person can pick another model or remove a file and press Send again.
- */
+/** Refused because of its files, the message was never sent: its files and text return to the composer. */
 export function takeBackRefusedSend(code) {
   if (!FILE_REFUSALS.has(code)) return;
   const messages = chatStore().messages;

@@ -1,11 +1,5 @@
 import { Alpine } from '/static/vendor.js';
 
-/**
- * The sidebar's data: the list of past chats (paged, newest first), search hits, and this month's
- * usage. Everything comes from the HTTP API (docs/api.md) with the page's own credentials; the
- * identity is the proxy header, exactly as for the socket.
- */
-
 const PAGE_SIZE = 30;
 const SEARCH_LIMIT = 20;
 
@@ -14,15 +8,11 @@ export function registerConversationStore() {
     items: [],
     nextCursor: null,
     loading: false,
-    /** The search box's text; non-blank means `results` are shown instead of `items`. */
     query: '',
     results: [],
     searching: false,
-    /** The phone drawer. */
     drawerOpen: false,
-    /** This month's tokens (prompt + completion), null until known. */
     monthTokens: null,
-    /** Each of the person's tenants' budget this month, by tenant id (absent = no budget). */
     budgets: {},
   });
 }
@@ -35,16 +25,12 @@ async function getJson(url) {
   return response.json();
 }
 
-/** A request counter per kind, so a slow old answer never overwrites a newer one. */
+/** A ticket per kind, so a slow old answer never overwrites a newer one. */
 const latest = { list: 0, search: 0, usage: 0 };
-/** Whether the list has been loaded once, and how many reloads of it are in flight. */
 let listLoaded = false;
 let listReloads = 0;
 
-/**
- * Reloads the first page (after a title, a new chat, a rename, a delete, every answer). Only the
- * first load shows as loading, and unchanged entries are kept: an answer's end redraws no sidebar.
- */
+/** Unchanged entries are kept, so an answer's end redraws no sidebar. */
 export async function refreshConversations() {
   const ticket = ++latest.list;
   const store = chatsStore();
@@ -59,15 +45,14 @@ export async function refreshConversations() {
     const nextCursor = page.nextCursor ?? null;
     if (store.nextCursor !== nextCursor) store.nextCursor = nextCursor;
   } catch {
-    // The list is a convenience: it stays as it was, and the next refresh tries again.
+    // A convenience: the next refresh tries again.
   } finally {
     listReloads--;
     if (ticket === latest.list && store.loading) store.loading = false;
   }
 }
 
-/** The fresh entries, each unchanged one as its current object (its row has nothing to redo);
- *  the current array itself when nothing changed. */
+/** Unchanged entries keep their object (their rows have nothing to redo). */
 export function keepUnchangedEntries(current, fresh) {
   const byId = new Map(current.map((item) => [item.id, item]));
   let changed = current.length !== fresh.length;
@@ -83,7 +68,6 @@ export function keepUnchangedEntries(current, fresh) {
   return changed ? items : current;
 }
 
-/** Appends the next page, if there is one and none is loading. */
 export async function loadMoreConversations() {
   const store = chatsStore();
   if (!store.nextCursor || store.loading || listReloads > 0) return;
@@ -96,7 +80,6 @@ export async function loadMoreConversations() {
     store.items = [...store.items, ...(page.items ?? []).filter((item) => !known.has(item.id))];
     store.nextCursor = page.nextCursor ?? null;
   } catch {
-    // Scrolling again retries.
   } finally {
     if (ticket === latest.list) store.loading = false;
   }
@@ -139,7 +122,7 @@ export async function renameConversation(id, title) {
 
 export async function deleteConversation(id) {
   const response = await fetch(`/api/conversations/${encodeURIComponent(id)}`, { method: 'DELETE', credentials: 'same-origin' });
-  // 404: already gone (another tab) — the list drops it all the same.
+  // 404: already gone (another tab).
   if (!response.ok && response.status !== 404) throw new Error(`delete: ${response.status}`);
   const store = chatsStore();
   store.items = store.items.filter((item) => item.id !== id);
@@ -155,14 +138,12 @@ export async function refreshUsage() {
     chatsStore().monthTokens = (totals.promptTokens ?? 0) + (totals.completionTokens ?? 0);
     chatsStore().budgets = Object.fromEntries((usage.tenants ?? []).filter((t) => t.budget).map((t) => [t.id, { ...t.budget, name: t.name }]));
   } catch {
-    // Unknown usage simply is not shown.
   }
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const GROUP_LABELS = ['Today', 'Yesterday', 'Previous 7 days', 'Older'];
 
-/** Splits chats (newest first) into day groups by their last activity, in local time. */
 export function groupByDay(items, now = new Date()) {
   const startOfToday = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
   const groups = GROUP_LABELS.map((label) => ({ label, items: [] }));
@@ -177,7 +158,6 @@ export function groupByDay(items, now = new Date()) {
   return groups.filter((group) => group.items.length > 0);
 }
 
-/** "12.3k tokens this month". */
 export function formatTokens(count) {
   if (count < 1000) return `${count} tokens this month`;
   if (count < 1_000_000) return `${(count / 1000).toFixed(count < 10_000 ? 1 : 0)}k tokens this month`;

@@ -1,9 +1,6 @@
 import { Alpine } from '/static/vendor.js';
 
-/**
- * The older entries of a reopened chat that are not drawn yet. Plain data outside Alpine (a long
- * chat's history must not become thousands of proxies); only the count is a store, for the template.
- */
+/** Plain data outside Alpine: a long history must not become thousands of proxies. */
 
 let held = [];
 
@@ -16,7 +13,6 @@ export function holdEarlier(entries) {
   Alpine.store('earlier').count = held.length;
 }
 
-/** Takes about `count` of the newest held entries, starting at a turn boundary found by `turnStart`. */
 export function takeEarlier(count, turnStart) {
   if (held.length === 0) return [];
   const cut = turnStart(held, held.length - count);

@@ -1,11 +1,7 @@
 import { chatStore } from './stores.js';
 import { clearStreams, createStream, getStream } from '../markdown/streams.js';
 
-/**
- * The conversation's shape: messages (user or assistant) and, inside an assistant message, parts —
- * text (a markdown stream) or a tool call — in the order they happened. Keys are local and stable
- * so Alpine's keyed x-for never re-creates a message that is still streaming.
- */
+/** Keys are local and stable, so Alpine's keyed x-for never re-creates a message still streaming. */
 
 let nextKey = 1;
 const newKey = (prefix) => `${prefix}${nextKey++}`;
@@ -40,7 +36,6 @@ export function addAssistantMessage({ id, model = '', at = new Date().toISOStrin
   });
 }
 
-/** This message and every later one become an earlier version (a regenerated answer, an edited message). */
 export function markSupersededFrom(id) {
   const messages = chatStore().messages;
   const from = messages.findIndex((message) => message.id === id);
@@ -48,15 +43,13 @@ export function markSupersededFrom(id) {
   for (const message of messages.slice(from)) message.superseded = true;
 }
 
-/** Appends a message and returns it read back through the store: callers must hold the reactive
- *  proxy, since changes made to the raw object would never reach the page. */
+/** Returns the store's reactive proxy: changes to the raw object would never reach the page. */
 function pushMessage(message) {
   const messages = chatStore().messages;
   messages.push(message);
   return messages[messages.length - 1];
 }
 
-/** Finds a message by server id, newest first (the one being streamed is almost always last). */
 export function findMessage(id) {
   const messages = chatStore().messages;
   for (let index = messages.length - 1; index >= 0; index--) {
@@ -70,7 +63,6 @@ export function findPendingUserMessage(clientId) {
   return chatStore().messages.find((message) => message.role === 'user' && message.clientId === clientId) ?? null;
 }
 
-/** The text stream new deltas for this message go to, creating a text part after a tool call. */
 export function textStreamFor(message) {
   const last = message.parts[message.parts.length - 1];
   if (last && last.kind === 'text') return getStream(last.key);

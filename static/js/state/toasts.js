@@ -1,12 +1,9 @@
 import { toastStore } from './stores.js';
 
-/** Toasts: short notices in the page's `role="alert"` region, never `alert()`. */
-
 const LIFETIME_MS = { info: 5_000, success: 4_000, error: 9_000 };
 const MAX_VISIBLE = 4;
 let nextToastId = 1;
 
-/** @param {string} text @param {'info'|'success'|'error'} [kind] */
 export function showToast(text, kind = 'info') {
   const store = toastStore();
   const toast = { id: nextToastId++, text, kind };

@@ -2,7 +2,6 @@ import { chatClient } from '../net/chat-client.js';
 import { chatStore } from '../state/stores.js';
 import { element } from '../util/dom.js';
 
-/** Quick replies: each button sends its message as if the person had typed it. */
 export function renderButtons(host, ui, signal) {
   const group = element('div', { className: 'quick-replies', attrs: { role: 'group', 'aria-label': 'Suggested replies' } });
   for (const { label, message } of ui.buttons) {

@@ -1,14 +1,13 @@
 import { CHART_JS_URL } from '/static/vendor.js';
 import { element } from '../util/dom.js';
 
-/** Series colours chosen to stay distinct and readable on the dark surface. */
 const PALETTE = ['#7aa2ff', '#f2b36b', '#6fd3a6', '#f28bb4', '#b59cff', '#62d0e0', '#e6e07a', '#ff8a7a', '#9fb3c8', '#c7e88a'];
 const TEXT_COLOR = '#c9ceda';
 const GRID_COLOR = 'rgba(201, 206, 218, 0.15)';
 
 let chartLibrary = null;
 
-/** Chart.js is a classic script of ~200 KB: fetched the first time a chart is shown, never before. */
+/** Chart.js (~200 KB) loads the first time a chart is shown, never before. */
 function loadChartJs() {
   if (window.Chart) return Promise.resolve(window.Chart);
   chartLibrary ??= new Promise((resolve, reject) => {
@@ -17,7 +16,7 @@ function loadChartJs() {
     script.async = true;
     script.addEventListener('load', () => resolve(window.Chart));
     script.addEventListener('error', () => {
-      chartLibrary = null; // let a later chart try again
+      chartLibrary = null;
       reject(new Error('Chart.js could not be loaded'));
     });
     document.head.append(script);
@@ -64,7 +63,6 @@ function chartConfig(ui) {
   };
 }
 
-/** A line, bar or pie chart. Returns a cleanup that releases the chart's canvas and listeners. */
 export function renderChart(host, ui) {
   const canvas = element('canvas', { attrs: { role: 'img', 'aria-label': describe(ui) } });
   const note = element('p', { className: 'muted', text: 'Loading chart…' });

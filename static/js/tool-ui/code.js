@@ -1,6 +1,5 @@
 import { element } from '../util/dom.js';
 
-/** Code a tool ran, and what it printed. */
 export function renderCode(host, ui) {
   const language = ui.language || 'code';
   const codeBlock = element('div', { className: 'code-block' }, [

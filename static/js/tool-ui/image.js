@@ -1,9 +1,8 @@
 import { element } from '../util/dom.js';
 
-// The server validated the data: URL (raster types only); checked again so the page never trusts it blindly.
+// Validated by the server too; the page never trusts it blindly.
 const SAFE_IMAGE = /^data:image\/(?:png|jpeg|gif|webp);base64,/;
 
-/** An image a tool returned, as a data: URL. */
 export function renderImage(host, ui) {
   if (typeof ui.src !== 'string' || !SAFE_IMAGE.test(ui.src)) return;
   host.append(element('img', { className: 'tool-image', attrs: { src: ui.src, alt: ui.alt ?? 'Image from a tool', loading: 'lazy' } }));

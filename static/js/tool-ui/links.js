@@ -1,6 +1,5 @@
 import { element } from '../util/dom.js';
 
-/** Links a tool returned; only http(s) URLs become links, anything else is dropped. */
 export function renderLinks(host, ui) {
   const items = (ui.links ?? [])
     .filter((link) => /^https?:\/\//i.test(link.url ?? ''))

@@ -8,10 +8,6 @@ import { element } from '../util/dom.js';
 
 const RENDERERS = { table: renderTable, chart: renderChart, buttons: renderButtons, code: renderCode, image: renderImage, links: renderLinks };
 
-/**
- * Renders a tool's `ui` into `host`. Returns a cleanup function (charts own a canvas context).
- * An unknown kind is shown as a note rather than guessed at.
- */
 export function renderToolUi(host, ui, signal) {
   const render = ui && RENDERERS[ui.type];
   if (!render) {

@@ -1,10 +1,9 @@
 import { element } from '../util/dom.js';
 
-/** Rows shown before "Show all": keeps a 10,000-row result from freezing the page on arrival. */
+/** Keeps a 10,000-row result from freezing the page on arrival. */
 const FIRST_ROWS = 500;
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
-/** A sortable table: click (or Enter on) a column header to sort by it, again to reverse. */
 export function renderTable(host, ui, signal) {
   const state = { column: -1, direction: 1, showAll: ui.rows.length <= FIRST_ROWS };
   const headerButtons = [];
@@ -68,7 +67,7 @@ function formatCell(value) {
   return String(value);
 }
 
-/** Numbers by value, text in natural order, empty cells last whichever way the column is sorted. */
+/** Empty cells last, whichever way the column is sorted. */
 function compareCells(left, right, direction) {
   const leftEmpty = left === null || left === undefined || left === '';
   const rightEmpty = right === null || right === undefined || right === '';

@@ -1,4 +1,3 @@
-/** Copies the code next to a code block's "Copy" button and says so on the button. */
 export async function copyCodeBlock(button) {
   const code = button.closest('.code-block')?.querySelector('pre');
   if (!code) return;
@@ -16,7 +15,6 @@ export async function copyCodeBlock(button) {
   }, 1500);
 }
 
-/** Copies plain text; returns whether the clipboard accepted it. */
 export async function copyText(text) {
   try {
     await navigator.clipboard.writeText(text);
@@ -26,7 +24,7 @@ export async function copyText(text) {
   }
 }
 
-/** Fallback for pages without clipboard permission (plain http): select the text and copy it. */
+/** For pages without clipboard permission (plain http). */
 function copyWithSelection(element) {
   const selection = window.getSelection();
   if (!selection) return false;

@@ -1,7 +1,4 @@
-/**
- * Builds elements from trusted structure and untrusted text: text only ever goes in through
- * textContent, so nothing a tool returns can become markup.
- */
+/** Text only ever goes in through textContent, so nothing a tool returns can become markup. */
 export function element(tag, { className, text, attrs } = {}, children = []) {
   const node = document.createElement(tag);
   if (className) node.className = className;

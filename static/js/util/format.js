@@ -1,21 +1,16 @@
-/** Small text formatters shared by the status line and the message chrome. */
-
-/** "Thinking… 10 s" from a server status; a tool's name when one is running. */
 export function formatStatus({ text, elapsedMs, tool }) {
   const base = tool ? `Running ${tool}…` : text || 'Thinking…';
   if (typeof elapsedMs !== 'number' || elapsedMs < 1000) return base;
-  // The server may already say how long it has been; never say it twice.
+  // The server may already say how long it has been.
   if (/\d\s*s\b/.test(base)) return base;
   return `${base} ${Math.round(elapsedMs / 1000)} s`;
 }
 
-/** Shortens a one-line preview of tool arguments for the collapsed summary. */
 export function previewText(text, maxLength = 80) {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > maxLength ? `${oneLine.slice(0, maxLength - 1)}…` : oneLine;
 }
 
-/** Why a message ended early, in words a person understands. */
 export function endNote(message) {
   if (message.error) return message.error;
   switch (message.finishReason) {
@@ -30,10 +25,7 @@ export function endNote(message) {
   }
 }
 
-/**
- * What `Date#toLocaleString()` says, from one formatter made once: `toLocaleString` builds a new
- * Intl formatter on every call, and every message asks (its hover title and its hidden <time>).
- */
+/** One formatter made once: `toLocaleString` builds one per call, and every message asks twice. */
 let timestampFormat = null;
 export function formatTimestamp(date) {
   timestampFormat ??= new Intl.DateTimeFormat(undefined, {
