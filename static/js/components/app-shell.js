@@ -49,9 +49,6 @@ export function appShell() {
     takeBack() {
       chatClient.takeBack();
     },
-    newChat() {
-      chatClient.newChat();
-    },
     exportTranscript() {
       const url = chatClient.exportUrl();
       if (!url) return;

@@ -8,7 +8,7 @@ export function toolPicker() {
       return sessionStore();
     },
     get hasChoices() {
-      return this.session.tools.length > 0 || this.session.dataSources.length > 0;
+      return this.hasTools || this.hasDataSources;
     },
     get hasTools() {
       return this.session.tools.length > 0;

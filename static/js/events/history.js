@@ -26,7 +26,6 @@ export function showEarlierEntries(count) {
 }
 
 function turnStartBefore(entries, index) {
-  if (index <= 0) return 0;
   for (let at = index; at > 0; at--) if (entries[at].role === 'user') return at;
   return 0;
 }

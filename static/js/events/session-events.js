@@ -34,7 +34,6 @@ export const sessionHandlers = {
       forgetDeltaTarget();
       resetConversation();
     }
-    session.appName = event.appName;
     session.user = event.user;
     session.testMode = Boolean(event.testMode);
     session.sessionId = event.session.id;

@@ -94,6 +94,13 @@ function sendOrWarn(message) {
   return false;
 }
 
+function startTurn() {
+  const chat = chatStore();
+  chat.busy = true;
+  chat.status = 'Thinking…';
+  return true;
+}
+
 export const chatClient = {
   start() {
     connection.start();
@@ -105,10 +112,7 @@ export const chatClient = {
     const ids = attachments.map((file) => file.id);
     if (!sendOrWarn({ type: 'send', text, clientId, ...(ids.length ? { attachments: ids } : {}) })) return false;
     addUserMessage({ clientId, text, pending: true, attachments });
-    const chat = chatStore();
-    chat.busy = true;
-    chat.status = 'Thinking…';
-    return true;
+    return startTurn();
   },
 
   stop() {
@@ -116,19 +120,11 @@ export const chatClient = {
   },
 
   regenerate() {
-    if (!sendOrWarn({ type: 'regenerate' })) return false;
-    const chat = chatStore();
-    chat.busy = true;
-    chat.status = 'Thinking…';
-    return true;
+    return sendOrWarn({ type: 'regenerate' }) && startTurn();
   },
 
   editMessage(messageId, text) {
-    if (!sendOrWarn({ type: 'edit-message', messageId, text })) return false;
-    const chat = chatStore();
-    chat.busy = true;
-    chat.status = 'Thinking…';
-    return true;
+    return sendOrWarn({ type: 'edit-message', messageId, text }) && startTurn();
   },
 
   newChat() {

@@ -8,7 +8,6 @@ export function registerConversationStore() {
     items: [],
     nextCursor: null,
     loading: false,
-    query: '',
     results: [],
     searching: false,
     drawerOpen: false,
@@ -52,7 +51,6 @@ export async function refreshConversations() {
   }
 }
 
-/** Unchanged entries keep their object (their rows have nothing to redo). */
 export function keepUnchangedEntries(current, fresh) {
   const byId = new Map(current.map((item) => [item.id, item]));
   let changed = current.length !== fresh.length;

@@ -4,7 +4,6 @@ import { Alpine } from '/static/vendor.js';
 
 export function registerStores() {
   Alpine.store('session', {
-    appName: '',
     user: '',
     testMode: false,
     sessionId: null,
