@@ -58,7 +58,6 @@ export class Connection {
     this.#resumeInfo = resumeInfo;
   }
 
-  /** For the page and its tests. */
   get mode() {
     return this.#mode;
   }

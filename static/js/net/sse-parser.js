@@ -1,4 +1,4 @@
-/** An incremental Server-Sent Events reader; the tests read the server's streams with it too. */
+/** The tests read the server's streams with it too. */
 export class SseParser {
   #buffer = '';
   #event = '';

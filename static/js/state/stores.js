@@ -1,7 +1,5 @@
 import { Alpine } from '/static/vendor.js';
 
-/** Streamed answer text lives outside the stores (markdown/streams.js): a delta never wakes Alpine. */
-
 export function registerStores() {
   Alpine.store('session', {
     user: '',
