@@ -81,9 +81,9 @@ function streamPieces(pieces: string[]): Promise<StreamResult> {
       await rendered;
       snapshots.push(host.innerHTML);
     }
-    const finished = nextRender(host);
+    // The end renders in the next frame, and may change nothing: a fully drawn tail stays as it is.
     stream.finish();
-    await finished;
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
 
     const oneShotHost = newHost();
     const oneShot = new MarkdownStream();
@@ -174,6 +174,34 @@ describe('streaming markdown, block by block', () => {
     // More blocks than one chunk holds, so chunking is part of what is compared.
     expect(result.streamed.match(/class="md-chunk"/g)!.length).toBeGreaterThan(1);
     expectSameAsOneShot(result);
+  });
+
+  it('ends a fully drawn answer in place: its last blocks keep their nodes and its code gets colours', async () => {
+    const ended = await page.evaluate(async () => {
+      const { MarkdownStream } = (window as unknown as { __markdown: { MarkdownStream: new () => { mount(h: HTMLElement): void; append(t: string): void; finish(): void } } }).__markdown;
+      const frames = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+      const host = document.createElement('div');
+      host.className = 'markdown';
+      document.body.append(host);
+      const stream = new MarkdownStream();
+      stream.mount(host);
+      stream.append('Intro **text**.\n\nSecond paragraph.\n\n```js\nconst answer = 42;\n```');
+      await frames();
+      const before = { paragraph: host.querySelectorAll('p')[1], code: host.querySelector('pre code'), coloured: host.querySelectorAll('.hljs-keyword').length };
+      stream.finish();
+      await frames();
+      const result = {
+        sameParagraph: host.querySelectorAll('p')[1] === before.paragraph,
+        sameCode: host.querySelector('pre code') === before.code,
+        colouredBefore: before.coloured,
+        colouredAfter: host.querySelectorAll('.hljs-keyword').length,
+        chunks: host.querySelectorAll(':scope > .md-chunk').length,
+        looseNodes: [...host.childNodes].filter((node) => !(node instanceof HTMLElement && node.classList.contains('md-chunk'))).length,
+      };
+      host.remove();
+      return result;
+    });
+    expect(ended).toEqual({ sameParagraph: true, sameCode: true, colouredBefore: 0, colouredAfter: 1, chunks: 1, looseNodes: 0 });
   });
 
   it('renders the whole text at the end when a reference link is defined after its use', async () => {

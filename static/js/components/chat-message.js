@@ -54,9 +54,12 @@ export function chatMessage(message) {
     get isSuperseded() {
       return Boolean(this.message.superseded);
     },
-    /** The newest current answer, when nothing is running: the one "Regenerate" asks again. */
-    get canRegenerate() {
-      if (chatStore().busy || this.isSuperseded || !this.message.done || !this.message.id) return false;
+    get actionsClass() {
+      return this.message.done ? '' : 'is-pending';
+    },
+    /** The newest current answer: the one "Regenerate" asks again (once nothing is running). */
+    get isNewestAnswer() {
+      if (this.isSuperseded || !this.message.id) return false;
       // From the end: every answer asks when a turn ends, so a whole-list pass each would be O(n²).
       const messages = chatStore().messages;
       for (let index = messages.length - 1; index >= 0; index--) {
@@ -64,6 +67,9 @@ export function chatMessage(message) {
         if (candidate.role === 'assistant' && !candidate.superseded) return candidate === this.message;
       }
       return false;
+    },
+    get canRegenerate() {
+      return this.isNewestAnswer && this.message.done && !chatStore().busy;
     },
     get canEdit() {
       return this.isUser && !this.isSuperseded && !this.message.pending && Boolean(this.message.id) && !chatStore().busy && sessionStore().ready;

@@ -4,11 +4,8 @@ import { copyCodeBlock } from '../util/clipboard.js';
 /** Within this many pixels of the bottom the reader counts as "at the end" and new text is followed. */
 const FOLLOW_THRESHOLD_PX = 48;
 
-/**
- * The scrolling conversation. It follows new text while the reader is at the end and stays put
- * once they scroll up (offering "Jump to latest"). Size changes are watched with a ResizeObserver,
- * so streamed text, tool results and charts are all followed without anyone having to report in.
- */
+/** Follows new text while the reader is at the end, stays put once they scroll up ("Jump to latest").
+ *  A ResizeObserver sees every growth (text, tool results, charts) without anyone reporting in. */
 export function conversation() {
   return {
     following: true,

@@ -112,11 +112,8 @@ export const turnHandlers = {
   },
 };
 
-/**
- * An `error` event. One about an answer (with `messageId`) is recorded on it; its `message-end`
- * follows and ends the turn. One without (a refused `send`: model down, rate limit…) ends the wait,
- * unless an answer is still streaming.
- */
+/** An error about an answer is recorded on it (its `message-end` ends the turn); one without (a
+ *  refused `send`) ends the wait unless an answer is still streaming. */
 export function applyErrorToTurn(event) {
   const chat = chatStore();
   const target = event.messageId ? findMessage(event.messageId) : null;

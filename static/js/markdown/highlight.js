@@ -30,6 +30,8 @@ function purifier() {
     if (kept.length) node.setAttribute('class', kept.join(' '));
     else node.removeAttribute('class');
   });
+  // Once: a config passed to each sanitize() call rebuilds the allow-lists every time.
+  codePurifier.setConfig(CODE_PURIFY_CONFIG);
   return codePurifier;
 }
 
@@ -50,6 +52,6 @@ export function highlightCodeElement(code) {
   } catch {
     return; // a grammar bug leaves the block plain
   }
-  code.replaceChildren(purifier().sanitize(html, CODE_PURIFY_CONFIG));
+  code.replaceChildren(purifier().sanitize(html));
   code.classList.add('hljs');
 }

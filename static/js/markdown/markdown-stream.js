@@ -1,36 +1,21 @@
 import { lexMarkdown, renderMarkdown, renderTokens } from './render.js';
 import { countSettledTokens, dependsOnLaterBlocks } from './settling.js';
+import { highlightCodeElement } from './highlight.js';
 
-/**
- * Settled blocks are grouped into chunks of this many tokens, counted from the start of the text, so
- * the grouping is the same however the text arrived. Each chunk skips layout and paint while it is
- * off screen (css/markdown.css), so a frame costs about the same at token 100 and token 5,000.
- */
+/** Settled blocks per chunk, counted from the text's start (the same however it arrived); off-screen
+ *  chunks skip layout and paint (css/markdown.css), so token 5,000 costs what token 100 does. */
 const TOKENS_PER_CHUNK = 24;
-/**
- * At most one render per this many ms while text streams. Each render also costs the browser a
- * style, layout and paint pass of a few ms on these machines, whatever its size; a fast model sends
- * a delta every 16 ms, so rendering each one would spend most of every frame. 12.5 renders a second
- * still reads as continuous. The end of an answer is rendered at the next frame.
- */
-const MIN_RENDER_INTERVAL_MS = 80;
+/** Each render costs a style, layout and paint pass of a few ms whatever its size, and a fast model
+ *  sends a delta every 16 ms; ten renders a second still read as continuous. The end renders at once. */
+const MIN_RENDER_INTERVAL_MS = 100;
 
 /**
- * Renders one streamed markdown text into a host element, in an animation frame, at most once per
- * MIN_RENDER_INTERVAL_MS while text flows.
- *
- * Why not re-render the whole message each time: that costs O(length) per render, so a 5,000-token
- * answer would get steadily slower. Instead the text is split into a *settled* prefix and a live
- * tail. Each render only the tail is lexed, rendered and sanitized (from its full accumulated text,
- * so a payload split across deltas is always judged whole). A block is settled once a later block
- * has started on a complete line (see settling.js): appending text can no longer change where it
- * ends, so it is rendered once — with its code highlighted — and kept.
- *
- * Settled blocks sit in chunks (`div.md-chunk`), followed by the tail's blocks, exactly as a one-shot
- * render (`setText(text, true)`) lays them out, so finishing only has to settle the last tail. What
- * block-by-block rendering cannot know is a reference link defined after the block that uses it, or
- * raw HTML opened in one block and closed in another; when the text has either, the finish renders
- * the whole text once, as one chunk — and so does a one-shot render of that text.
+ * Renders a streamed markdown text in animation frames. Re-rendering the whole text each time would
+ * cost O(length) per frame, so only the live tail is lexed, rendered and sanitized (whole, so a
+ * payload split across deltas is judged whole); a block is settled, rendered once with its code
+ * coloured and kept, once a later block starts on a complete line (settling.js). Chunks of settled
+ * blocks are laid out as a one-shot render lays them out. A reference link defined after its use,
+ * or raw HTML spanning blocks, cannot be rendered block by block: the end renders such a text whole.
  */
 export class MarkdownStream {
   #text = '';
@@ -41,9 +26,10 @@ export class MarkdownStream {
   #openChunkSize = 0;
   #finished = false;
   #host = null;
-  /** The tail's nodes in the host, replaced every render; settled chunks go before the first. */
+  /** Replaced every render; drawn from #drawnTail's tokens (null: drawn as plain text). */
   #tailNodes = [];
-  /** False until the host holds exactly the settled blocks (after a mount, reset or whole render). */
+  #drawnTail = null;
+  #drawnTailTokens = null;
   #hostInSync = false;
   #frame = 0;
   #timer = 0;
@@ -69,9 +55,15 @@ export class MarkdownStream {
     this.#schedule();
   }
 
+  /** Renders at once, not in a frame: the answer's text is final when its actions show. */
   finish() {
     this.#finished = true;
-    this.#schedule();
+    if (!this.#host) return;
+    if (this.#frame) cancelAnimationFrame(this.#frame);
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#frame = 0;
+    this.#timer = 0;
+    this.#render();
   }
 
   mount(host) {
@@ -90,7 +82,6 @@ export class MarkdownStream {
   }
 
   #reopen() {
-    // The last render treated the old end as final; start over from the text as it now stands.
     this.#finished = false;
     this.#resetStreamingState();
   }
@@ -102,6 +93,8 @@ export class MarkdownStream {
     this.#openChunk = null;
     this.#openChunkSize = 0;
     this.#tailNodes = [];
+    this.#drawnTail = null;
+    this.#drawnTailTokens = null;
     this.#hostInSync = false;
   }
 
@@ -137,12 +130,14 @@ export class MarkdownStream {
       this.#hostInSync = true;
     }
     const tail = this.#text.slice(this.#settledLength);
+    if (this.#finished && tail === this.#drawnTail && this.#settleDrawnTail()) return;
     let tokens;
     try {
       tokens = lexMarkdown(tail, this.#links);
     } catch {
       // marked gave up on this text; renderMarkdown shows it as plain text instead.
       this.#replaceTail(renderMarkdown(tail));
+      this.#drawnTail = null;
       return;
     }
     const settledCount = this.#finished ? tokens.length : countSettledTokens(tokens, tail);
@@ -152,8 +147,34 @@ export class MarkdownStream {
       this.#renderWhole();
       return;
     }
+    this.#replaceTail(null);
     if (settledCount > 0) this.#settle(tokens.slice(0, settledCount));
     this.#replaceTail(this.#finished ? null : renderTokens(tokens.slice(settledCount)));
+    this.#drawnTail = this.#finished ? null : this.#text.slice(this.#settledLength);
+    this.#drawnTailTokens = this.#finished ? null : tokens.slice(settledCount);
+  }
+
+  /** An end whose text is all drawn: the tail's nodes are what settling would make, so they stay,
+   *  only coloured, unless they would straddle two chunks or the text needs a whole render. */
+  #settleDrawnTail() {
+    const tokens = this.#drawnTailTokens;
+    if (!tokens || this.#needsWholeRender || dependsOnLaterBlocks(tokens)) return false;
+    const room = this.#openChunk ? TOKENS_PER_CHUNK - this.#openChunkSize : 0;
+    if (tokens.length > (room || TOKENS_PER_CHUNK)) return false;
+    for (const node of this.#tailNodes) {
+      if (node.nodeType === Node.ELEMENT_NODE) for (const code of node.querySelectorAll('pre code')) highlightCodeElement(code);
+    }
+    // With room, the tail was drawn inside the open chunk already (#replaceTail).
+    if (tokens.length > 0 && room === 0) {
+      this.#startChunk();
+      this.#openChunk.append(...this.#tailNodes);
+    }
+    this.#openChunkSize += tokens.length;
+    for (const token of tokens) this.#settledLength += token.raw.length;
+    this.#tailNodes = [];
+    this.#drawnTail = null;
+    this.#drawnTailTokens = null;
+    return true;
   }
 
   #settle(tokens) {
@@ -177,16 +198,18 @@ export class MarkdownStream {
     this.#openChunk = document.createElement('div');
     this.#openChunk.className = 'md-chunk';
     this.#openChunkSize = 0;
-    this.#host.insertBefore(this.#openChunk, this.#tailNodes[0] ?? null);
+    this.#host.insertBefore(this.#openChunk, this.#tailNodes[0]?.parentNode === this.#host ? this.#tailNodes[0] : null);
   }
 
+  /** Into the open chunk while it has room, where the end leaves it: no second layout of the text. */
   #replaceTail(fragment) {
     for (const node of this.#tailNodes) node.remove();
     this.#tailNodes = fragment ? [...fragment.childNodes] : [];
-    if (fragment) this.#host.append(fragment);
+    if (!fragment) return;
+    const chunkHasRoom = this.#openChunk && this.#openChunkSize < TOKENS_PER_CHUNK;
+    (chunkHasRoom ? this.#openChunk : this.#host).append(fragment);
   }
 
-  /** Once, at the end, when block-by-block rendering could differ from the whole document's. */
   #renderWhole() {
     const chunk = document.createElement('div');
     chunk.className = 'md-chunk';
@@ -194,6 +217,7 @@ export class MarkdownStream {
     this.#host.replaceChildren(chunk);
     this.#openChunk = null;
     this.#tailNodes = [];
+    this.#drawnTail = null;
     this.#settledLength = this.#text.length;
   }
 }

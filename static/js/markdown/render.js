@@ -2,10 +2,7 @@ import { marked } from '/static/vendor.js';
 import { sanitizeToFragment } from './sanitize.js';
 import { highlightCodeElement } from './highlight.js';
 
-/**
- * Markdown → sanitized DocumentFragment. Every path goes through `sanitizeToFragment`; the only
- * post-processing is on DOM nodes (wrapping code blocks and tables), never on HTML strings.
- */
+/** Every path goes through `sanitizeToFragment`; later changes are on DOM nodes, never HTML strings. */
 
 const MARKED_OPTIONS = { gfm: true, breaks: false, async: false };
 
@@ -16,10 +13,7 @@ export function lexMarkdown(source, knownLinks) {
   return lexer.lex(source);
 }
 
-/**
- * Renders block tokens (a slice of a `lexMarkdown` result) into a safe fragment. `highlight` colours
- * fenced code; streaming leaves it off for the unfinished last block, which is redrawn every frame.
- */
+/** `highlight` is off for the unfinished last block, which is redrawn every frame. */
 export function renderTokens(tokens, { highlight = false } = {}) {
   let html;
   try {
@@ -51,8 +45,7 @@ function plainTextFragment(text) {
   return fragment;
 }
 
-/** Adds the page's own chrome around sanitized content: copy buttons on code, scrollers on tables,
- *  and (for finished blocks) syntax colours on fenced code. */
+/** Copy buttons on code, scrollers on tables, and colours on finished code. */
 function decorate(fragment, highlight) {
   for (const pre of fragment.querySelectorAll('pre')) {
     const code = pre.querySelector('code');

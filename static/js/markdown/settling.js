@@ -1,18 +1,9 @@
 /**
- * Where a streamed markdown text can be cut: which leading blocks can no longer change as more
- * text arrives.
- *
- * A block is settled once a later non-blank block starts on a complete line. Until then the block
- * may still grow: the next line can continue a paragraph, add a list item, or close (or turn out to
- * be inside) a code fence. Once a following block has begun on a line of its own, marked has already
- * decided where the earlier block ends, and appending text only ever changes that last block.
+ * A block is settled once a later non-blank block starts on a complete line: until then the next
+ * line may continue it (a paragraph, a list, a code fence); after, appending changes only the last block.
  */
 
-/**
- * How many leading tokens are settled: every token before the last non-blank block that starts on
- * a complete line. If the tokens do not add up to the source (never seen, but marked may change),
- * nothing is settled and the whole tail is simply rendered again.
- */
+/** Leading tokens settled; none when the tokens do not add up to the source (marked may change). */
 export function countSettledTokens(tokens, source) {
   const lastNewline = source.lastIndexOf('\n');
   let offset = 0;
@@ -25,11 +16,8 @@ export function countSettledTokens(tokens, source) {
   return offset === source.length ? settled : 0;
 }
 
-/**
- * True when rendering these blocks one by one could differ from rendering the whole text: a
- * reference link definition (`[id]: url`) applies to blocks before it, and a raw HTML block may be
- * closed by a later one (`<details>` … `</details>`), which sanitizing them apart cannot nest.
- */
+/** A link definition applies to earlier blocks, and raw HTML may close in a later one: such a text
+ *  renders differently block by block than whole. */
 export function dependsOnLaterBlocks(tokens) {
   return tokens.some((token) => token.type === 'def' || token.type === 'html');
 }

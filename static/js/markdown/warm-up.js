@@ -2,11 +2,9 @@ import { hljs } from '/static/vendor.js';
 import { renderMarkdown } from './render.js';
 
 /**
- * Once the page is idle after loading: renders and lays out a sample, then compiles each
- * highlight.js grammar, one per idle period. Otherwise the first answer pays, in frames the reader
- * watches, for marked's regular expressions, DOMPurify's set-up, the first layout of bold, italic
- * and monospace faces (~10 ms) and each language's first code block (a few ms). Then it marks
- * `renderer-warm` (the render bench waits for it: page-load work is not an answer's).
+ * When idle after loading, renders and lays out a sample and compiles each grammar, so the first
+ * answer does not pay for them (~10 ms and a few per language) in frames the reader watches. Marks
+ * `renderer-warm` when done (the render bench waits for it).
  */
 const SAMPLE = [
   '# Title\n\nSome **bold**, *em*, `code` and a [link](https://example.com/).',
@@ -14,7 +12,7 @@ const SAMPLE = [
   '| a | b |\n|---|---|\n| 1 | 2 |',
   '```js\nconst answer = await fetch("/x").then((response) => response.json());\n```',
 ].join('\n\n');
-/** Enough of a program to run a grammar's common rules (their regular expressions compile on first use). */
+/** Runs a grammar's common rules, whose regular expressions compile on first use. */
 const CODE_SAMPLE = 'function total(items) {\n  // sum\n  return items.map((item) => item.price * 2).join(", ");\n}';
 
 function whenIdle(task) {
