@@ -71,7 +71,8 @@ export class SqliteStore implements Store {
           )
           .run(c.id, owner, c.tenant, c.title, c.model, JSON.stringify(c.tools), JSON.stringify(c.dataSources), c.locked ? 1 : 0, createdAt, createdAt);
         const pk = Number(lastInsertRowid);
-        indexDocument(this.db, -pk, pk, owner, 'title', c.title, false);
+        // A chat starts untitled (its title comes with the first message): an empty title has no words to find.
+        if (c.title !== '') indexDocument(this.db, -pk, pk, owner, 'title', c.title, false);
       }).immediate();
     });
   }
