@@ -15,7 +15,7 @@ interface Target {
  * Inserts or replaces one message by id; an existing message keeps its position and creation time.
  * `partial`: the text is still growing (a streaming answer's interval save). Its index row is then
  * written once, marked partial, and later partial saves leave the index alone: re-indexing a growing
- * answer every few seconds was most of the store's CPU per answer (bench/answer-writes.ts). The next
+ * answer at every interval save was a sixth of the store's CPU per answer (bench/answer-writes.ts). The next
  * non-partial save indexes the final text; indexPartialAnswers() catches what a crash left marked.
  */
 export function saveMessage(db: SqliteDb, m: StoredMessage, partial = false): void {

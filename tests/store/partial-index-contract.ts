@@ -51,6 +51,8 @@ export function partialIndexContract(name: string, open: () => Promise<{ store: 
       await store.createConversation(conv('done'));
       await store.upsertMessage(answer('a2', 'done', 'finished falcon', { incomplete: false }));
       expect(await found(store, 'kestrel')).toEqual([]);
+      // The mark is never a word anyone finds.
+      expect(await found(store, 'partial')).toEqual([]);
       const after = await reopen();
       expect(await found(after, 'kestrel')).toEqual(['k']);
       expect(await found(after, 'falcon')).toEqual(['done']);
