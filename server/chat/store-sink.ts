@@ -18,6 +18,8 @@ export interface StoreSinkOptions {
   now?: () => Date;
 }
 
+const PARTIAL = { partial: true } as const;
+
 /** The answer being streamed, as it will be stored. */
 interface OpenAnswer {
   row: StoredMessage;
@@ -90,8 +92,8 @@ export class StoreSink implements RecordSink {
       case 'assistant-start': {
         const row: StoredMessage = { id: fact.id, conversationId: id, role: 'assistant', text: '', createdAt: fact.at, model: fact.model, incomplete: true };
         this.answers.set(fact.id, { row, dirty: false });
-        // Stored at once, so its place comes before the tool rows that follow it.
-        return this.write(() => this.store.upsertMessage({ ...row }));
+        // Stored at once, so its place comes before the tool rows that follow it; partial: its text grows.
+        return this.write(() => this.store.upsertMessage({ ...row }, PARTIAL));
       }
       case 'assistant-text': {
         const open = this.answers.get(fact.id);
@@ -162,9 +164,12 @@ export class StoreSink implements RecordSink {
     return this.chain;
   }
 
-  /** Saves what is still open (an answer cut by shutdown keeps its text), then waits for every write. */
+  /**
+   * Saves what is still open (an answer cut by shutdown keeps its text, searchable: no more of it
+   * comes from this process), then waits for every write.
+   */
   async close(): Promise<void> {
-    for (const [messageId] of this.answers) this.savePartial(messageId);
+    for (const [messageId] of this.answers) this.savePartial(messageId, false);
     await this.chain;
   }
 
@@ -195,15 +200,19 @@ export class StoreSink implements RecordSink {
     );
   }
 
-  private savePartial(messageId: string): void {
+  /**
+   * The interval save of a streaming answer. Partial: the store does not re-index text that is still
+   * growing (it did, three or four times per answer, for nothing); the final save indexes it.
+   */
+  private savePartial(messageId: string, partial = true): void {
     const open = this.answers.get(messageId);
     if (!open) return;
     clearTimeout(open.timer);
     open.timer = undefined;
-    if (!open.dirty) return;
+    if (!open.dirty && partial) return;
     open.dirty = false;
     const row = { ...open.row };
-    this.write(() => this.store.upsertMessage(row));
+    this.write(() => this.store.upsertMessage(row, partial ? PARTIAL : undefined));
   }
 
   private update(patch: Parameters<Store['updateConversation']>[2]): void {

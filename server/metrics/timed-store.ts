@@ -45,7 +45,7 @@ export function timedStore(store: Store, metrics: Pick<Metrics, 'storeWrite'>, n
     updateConversation: timed('updateConversation', (id, owner, patch) => store.updateConversation(id, owner, patch)),
     deleteConversation: timed('deleteConversation', (id, owner) => store.deleteConversation(id, owner)),
     appendMessages: timed('appendMessages', (id, messages) => store.appendMessages(id, messages)),
-    upsertMessage: timed('upsertMessage', (m) => store.upsertMessage(m)),
+    upsertMessage: timed('upsertMessage', (m, options) => store.upsertMessage(m, options)),
     supersedeFrom: timed('supersedeFrom', (id, owner, messageId) => store.supersedeFrom(id, owner, messageId)),
     saveFeedback: timed('saveFeedback', (f) => store.saveFeedback(f)),
     saveAttachment: timed('saveAttachment', (a, quotaBytes) => store.saveAttachment(a, quotaBytes)),

@@ -29,18 +29,35 @@ export function ftsQuery(owner: string, q: string): { owned: string; terms: stri
 }
 
 /**
+ * The token a partial answer's index row carries in its owner_key column (the only column searches
+ * never match words in, and owner keys are `o` + hex, so it names nothing else): the row's text may
+ * have grown since it was indexed. indexPartialAnswers() finds these rows by it, through the index.
+ */
+const PARTIAL_MARK = 'partial';
+export const PARTIAL_QUERY = `owner_key : "${PARTIAL_MARK}"`;
+
+/**
  * Indexes one title (rowid -pk) or message text (rowid messages.pk). `replacing`: the row may exist
  * already (a rename, a final answer over its partial text); a new row skips the delete, half the cost.
+ * `partial`: the text is still growing; the row is marked so that it is indexed again if no final save comes.
  */
-export function indexDocument(db: SqliteDb, rowid: number, conversationPk: number, owner: string, field: 'title' | 'body', text: string, replacing: boolean): void {
+export function indexDocument(
+  db: SqliteDb, rowid: number, conversationPk: number, owner: string, field: 'title' | 'body', text: string, replacing: boolean, partial = false,
+): void {
   if (replacing) prepared(db, 'DELETE FROM search_index WHERE rowid = ?').run(rowid);
   prepared(db, 'INSERT INTO search_index (rowid, conversation_pk, owner_key, title, body) VALUES (?, ?, ?, ?, ?)').run(
     rowid,
     conversationPk,
-    ownerKey(owner),
+    partial ? `${ownerKey(owner)} ${PARTIAL_MARK}` : ownerKey(owner),
     field === 'title' ? text : '',
     field === 'body' ? text : '',
   );
+}
+
+/** Whether a message's index row is marked partial (read by rowid from the index's own content table). */
+export function isMarkedPartial(db: SqliteDb, rowid: number): boolean {
+  const row = prepared(db, 'SELECT owner_key FROM search_index WHERE rowid = ?').get(rowid) as { owner_key: string } | undefined;
+  return row?.owner_key.endsWith(` ${PARTIAL_MARK}`) ?? false;
 }
 
 /** Removes a conversation's title and message rows from the index, found by key. */

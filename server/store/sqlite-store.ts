@@ -3,15 +3,15 @@ import { SQLITE_MIGRATIONS } from './migrations/sqlite/index.js';
 import { addBudgetSpent, budgetLedgerState, budgetUsed, reserveBudget, settleBudget } from './sqlite-budget.js';
 import { openSqlite, prepared, storeError, type SqliteDb } from './sqlite-connection.js';
 import {
-  CONVERSATION_COLUMNS, decodeCursor, encodeCursor, isoTime, messageDetails, toConversation, toMessage,
-  type ConversationRow, type MessageRow,
+  CONVERSATION_COLUMNS, decodeCursor, encodeCursor, isoTime, toConversation, toMessage, type ConversationRow, type MessageRow,
 } from './sqlite-rows.js';
+import { indexPartialAnswers, saveMessage } from './sqlite-messages.js';
 import { indexDocument, searchConversations, unindexConversation } from './sqlite-search.js';
 import { attachmentBytesUsed, getAttachment, getAttachments, saveAttachment } from './sqlite-attachments.js';
 import { membershipRows } from './memberships.js';
 import type {
   AttachmentSaved, BudgetAmounts, BudgetLedgerState, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
-  NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, Store, UsageEvent, UsageRow,
+  NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, Store, UpsertOptions, UsageEvent, UsageRow,
 } from './store.js';
 import { monthOf } from './store.js';
 
@@ -30,9 +30,19 @@ const USAGE_GROUP = 'GROUP BY user, tenant, model, month ORDER BY user, tenant, 
 export class SqliteStore implements Store {
   private constructor(private readonly db: SqliteDb) {}
 
-  /** `filename` is a path or ':memory:'; migrations are applied before it returns. */
+  /**
+   * `filename` is a path or ':memory:'; migrations are applied before it returns, and answers a
+   * crash left mid-stream have their saved text indexed (only the final save indexes otherwise).
+   */
   static open(filename: string, migrations = SQLITE_MIGRATIONS): SqliteStore {
-    return new SqliteStore(openSqlite(filename, migrations));
+    const db = openSqlite(filename, migrations);
+    try {
+      indexPartialAnswers(db);
+    } catch (err) {
+      db.close();
+      throw storeError(err, filename);
+    }
+    return new SqliteStore(db);
   }
 
   /** Runs one unit of work, turning driver failures into STORE_UNAVAILABLE. */
@@ -61,7 +71,8 @@ export class SqliteStore implements Store {
           )
           .run(c.id, owner, c.tenant, c.title, c.model, JSON.stringify(c.tools), JSON.stringify(c.dataSources), c.locked ? 1 : 0, createdAt, createdAt);
         const pk = Number(lastInsertRowid);
-        indexDocument(this.db, -pk, pk, owner, 'title', c.title, false);
+        // A chat starts untitled (its title comes with the first message): an empty title has no words to find.
+        if (c.title !== '') indexDocument(this.db, -pk, pk, owner, 'title', c.title, false);
       }).immediate();
     });
   }
@@ -141,36 +152,13 @@ export class SqliteStore implements Store {
         if (m.conversationId !== conversationId) throw new AppError('BAD_REQUEST', `Message ${m.id} belongs to another conversation.`);
       }
       this.db.transaction(() => {
-        for (const m of messages) this.saveMessage(m);
+        for (const m of messages) saveMessage(this.db, m);
       }).immediate();
     });
   }
 
-  upsertMessage(m: StoredMessage): Promise<void> {
-    return this.run(() => this.db.transaction(() => this.saveMessage(m)).immediate());
-  }
-
-  /** Inserts or replaces by id; an existing message keeps its position and creation time. */
-  private saveMessage(m: StoredMessage): void {
-    const conv = prepared(this.db, 'SELECT pk, owner FROM conversations WHERE id = ?').get(m.conversationId) as { pk: number; owner: string } | undefined;
-    if (!conv) throw new AppError('NOT_FOUND', `No conversation ${m.conversationId}.`);
-    const createdAt = isoTime(m.createdAt, 'createdAt');
-    const existing = prepared(this.db, 'SELECT pk, conversation_pk FROM messages WHERE id = ?').get(m.id) as { pk: number; conversation_pk: number } | undefined;
-    let pk: number;
-    if (existing) {
-      if (existing.conversation_pk !== conv.pk) throw new AppError('BAD_REQUEST', `Message ${m.id} belongs to another conversation.`);
-      prepared(this.db, 'UPDATE messages SET text = ?, details = ? WHERE pk = ?').run(m.text, messageDetails(m), existing.pk);
-      pk = existing.pk;
-    } else {
-      const seq =
-        m.seq ?? (prepared(this.db, 'SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE conversation_pk = ?').get(conv.pk) as { next: number }).next;
-      const { lastInsertRowid } = prepared(this.db, 'INSERT INTO messages (id, conversation_pk, seq, role, text, created_at, details) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(m.id, conv.pk, seq, m.role, m.text, createdAt, messageDetails(m));
-      pk = Number(lastInsertRowid);
-      prepared(this.db, 'UPDATE conversations SET updated_at = MAX(updated_at, ?) WHERE pk = ?').run(createdAt, conv.pk);
-    }
-    // Tool output (tables, code results) is not searchable text; people search what was said.
-    if (m.role !== 'tool') indexDocument(this.db, pk, conv.pk, conv.owner, 'body', m.text, existing !== undefined);
+  upsertMessage(m: StoredMessage, options?: UpsertOptions): Promise<void> {
+    return this.run(() => this.db.transaction(() => saveMessage(this.db, m, options?.partial)).immediate());
   }
 
   supersedeFrom(conversationId: string, owner: string, messageId: string): Promise<number> {

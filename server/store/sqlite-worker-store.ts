@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
 import type {
   AttachmentSaved, BudgetAmounts, BudgetLedgerState, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
-  NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, Store, UsageEvent, UsageRow,
+  NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, UpsertOptions, Store, UsageEvent, UsageRow,
 } from './store.js';
 import { fromWireError, withBufferData, type FromWorker, type StoreMethod, type ToWorker, type WorkerOptions } from './sqlite-worker-protocol.js';
 
@@ -221,8 +221,8 @@ export class SqliteWorkerStore implements Store {
   appendMessages(conversationId: string, messages: StoredMessage[]): Promise<void> {
     return this.call('appendMessages', [conversationId, messages]);
   }
-  upsertMessage(m: StoredMessage): Promise<void> {
-    return this.call('upsertMessage', [m]);
+  upsertMessage(m: StoredMessage, options?: UpsertOptions): Promise<void> {
+    return this.call('upsertMessage', options === undefined ? [m] : [m, options]);
   }
   saveAttachment(a: StoredAttachment, quotaBytes?: number): Promise<AttachmentSaved> {
     return this.call('saveAttachment', quotaBytes === undefined ? [a] : [a, quotaBytes]);

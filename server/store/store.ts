@@ -52,6 +52,15 @@ export interface StoredAttachment extends AttachmentRef {
   createdAt: string;
 }
 
+export interface UpsertOptions {
+  /**
+   * The text is still growing (a streaming answer's interval save). The search index may then keep
+   * an earlier text of the message, but never loses it: the next save without `partial` indexes the
+   * text, and when the store opens it indexes what a crash left saved partial.
+   */
+  partial?: boolean;
+}
+
 /** One message, provider-neutral. */
 export interface StoredMessage {
   id: string;
@@ -203,7 +212,7 @@ export interface Store {
   /** Inserts (or replaces, by id) a batch of messages in one transaction. */
   appendMessages(conversationId: string, messages: StoredMessage[]): Promise<void>;
   /** Insert or replace one message by id: a partial answer saved while streaming, then its final form. */
-  upsertMessage(m: StoredMessage): Promise<void>;
+  upsertMessage(m: StoredMessage, options?: UpsertOptions): Promise<void>;
   /**
    * Marks this message and every later one of the conversation as superseded (an answer regenerated,
    * a message edited): they stay, as the earlier branch. Returns how many; 0 when unknown for this owner.

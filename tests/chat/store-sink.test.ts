@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StoreSink } from '../../server/chat/store-sink.js';
-import type { StoredMessage, Store } from '../../server/store/store.js';
+import type { StoredMessage, Store, UpsertOptions } from '../../server/store/store.js';
 
 /** Records what the sink asks of the store; messages are kept by id like the real upsert does. */
 function fakeStore() {
@@ -12,7 +12,7 @@ function fakeStore() {
     createConversation: async () => void calls.push('create'),
     updateConversation: async (_id: string, _o: string, patch: object) => (calls.push(`update ${Object.keys(patch).join(',')}`), true),
     appendMessages: async (_id: string, ms: StoredMessage[]) => void ms.forEach((m) => (calls.push(`append ${m.id}`), messages.set(m.id, { ...m }))),
-    upsertMessage: async (m: StoredMessage) => void (calls.push(`upsert ${m.id}`), messages.set(m.id, { ...m })),
+    upsertMessage: async (m: StoredMessage, options?: UpsertOptions) => void (calls.push(`upsert ${m.id}${options?.partial ? ' partial' : ''}`), messages.set(m.id, { ...m })),
     recordUsage: async (u: unknown) => void usage.push(u),
     saveFeedback: async () => void calls.push('feedback'),
   } as unknown as Store;
@@ -33,14 +33,29 @@ describe('StoreSink', () => {
     s.record({ kind: 'assistant-start', id: 'm1', model: 'demo', at: 'now' });
     for (let i = 0; i < 100; i += 1) s.record({ kind: 'assistant-text', id: 'm1', text: 'x' });
     await s.flush();
-    expect(calls.filter((c) => c === 'upsert m1')).toHaveLength(1); // the start row only
+    expect(calls.filter((c) => c.startsWith('upsert m1'))).toHaveLength(1); // the start row only
     vi.advanceTimersByTime(2000);
     await s.flush();
     expect(messages.get('m1')).toMatchObject({ text: 'x'.repeat(100), incomplete: true });
     s.record({ kind: 'assistant-end', id: 'm1', model: 'demo', text: 'x'.repeat(100), reason: 'done', finishReason: 'stop' });
     await s.flush();
     expect(messages.get('m1')).toMatchObject({ incomplete: false, finishReason: 'stop' });
-    expect(calls.filter((c) => c === 'upsert m1')).toHaveLength(3);
+    expect(calls.filter((c) => c.startsWith('upsert m1'))).toHaveLength(3);
+  });
+
+  it('saves the start row and interval saves as partial (not re-indexed), the final answer and a shutdown save in full', async () => {
+    const { store, calls } = fakeStore();
+    const s = sink(store);
+    s.record({ kind: 'assistant-start', id: 'm1', model: 'demo', at: 'now' });
+    s.record({ kind: 'assistant-text', id: 'm1', text: 'a' });
+    vi.advanceTimersByTime(2000);
+    s.record({ kind: 'assistant-text', id: 'm1', text: 'b' });
+    vi.advanceTimersByTime(2000);
+    s.record({ kind: 'assistant-end', id: 'm1', model: 'demo', text: 'ab', reason: 'done', finishReason: 'stop' });
+    s.record({ kind: 'assistant-start', id: 'm2', model: 'demo', at: 'now' });
+    s.record({ kind: 'assistant-text', id: 'm2', text: 'cut' });
+    await s.close();
+    expect(calls).toEqual(['upsert m1 partial', 'upsert m1 partial', 'upsert m1 partial', 'upsert m1', 'upsert m2 partial', 'upsert m2']);
   });
 
   it('records usage per model call, marked when estimated, and keeps tool rows per answer', async () => {

@@ -35,7 +35,7 @@ async function startProcess(env: Record<string, string>): Promise<{ child: Child
 }
 
 describe('a crash mid-answer', () => {
-  it('SIGKILL keeps every completed message and the partial answer, marked incomplete', async () => {
+  it('SIGKILL keeps every completed message and the partial answer, marked incomplete and found by search', async () => {
     upstream = await startFakeUpstream();
     const dir = mkdtempSync(join(tmpdir(), 'galaxy-crash-'));
     const llms = join(dir, 'llms.yml');
@@ -70,6 +70,9 @@ describe('a crash mid-answer', () => {
       ['user', 'second question', false],
       ['assistant', expect.stringContaining('one two three four'), true],
     ]);
+    // Search finds the partial answer too: the restarted store indexed the text left saved partial.
+    const search = await fetch(`http://127.0.0.1:${second.port}/api/conversations?q=four`, { headers: { 'X-EMAIL-USER': 'crash@example.com' } });
+    expect(((await search.json()) as { items: Array<{ id: string }> }).items.map((c) => c.id)).toEqual([ready.session.id]);
     // The chat is usable again and the page is told the answer is incomplete.
     const again = await connect(`ws://127.0.0.1:${second.port}/ws`, { email: 'crash@example.com' });
     await again.hello({ sessionId: ready.session.id });

@@ -11,6 +11,7 @@ import { sqliteFilename } from '../../server/store/sqlite-connection.js';
 import { SEARCH_CANDIDATES, snippetOf } from '../../server/store/sqlite-search.js';
 import { SqliteStore } from '../../server/store/sqlite-store.js';
 import { attachmentQuotaContract } from './attachment-quota-contract.js';
+import { partialIndexContract } from './partial-index-contract.js';
 import { storeContract } from './store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'galaxy-store-'));
@@ -20,6 +21,11 @@ const freshFile = () => join(dir, `db-${++n}`, 'galaxy.db');
 
 storeContract('SQLite file', async () => SqliteStore.open(freshFile()));
 attachmentQuotaContract('SQLite file', async () => SqliteStore.open(freshFile()));
+partialIndexContract('SQLite file', async () => {
+  const file = freshFile();
+  // A second connection to the file, the first left open and never finished: a crashed process's database.
+  return { store: SqliteStore.open(file), reopen: async () => SqliteStore.open(file) };
+});
 
 describe('SQLite store specifics', () => {
   it('creates the directory, uses WAL, and records every migration', async () => {

@@ -11,6 +11,7 @@ import { SqliteStore } from '../../server/store/sqlite-store.js';
 import { SqliteWorkerStore } from '../../server/store/sqlite-worker-store.js';
 import type { NewConversation, StoredMessage } from '../../server/store/store.js';
 import { attachmentQuotaContract } from './attachment-quota-contract.js';
+import { partialIndexContract } from './partial-index-contract.js';
 import { storeContract } from './store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'galaxy-store-worker-'));
@@ -20,6 +21,10 @@ const freshFile = () => join(dir, `db-${++n}`, 'galaxy.db');
 
 storeContract('SQLite on a worker thread', () => SqliteWorkerStore.open(freshFile()));
 attachmentQuotaContract('SQLite on a worker thread', () => SqliteWorkerStore.open(freshFile()));
+partialIndexContract('SQLite on a worker thread', async () => {
+  const file = freshFile();
+  return { store: await SqliteWorkerStore.open(file), reopen: () => SqliteWorkerStore.open(file) };
+});
 
 const conversation = (id: string): NewConversation => ({
   id, owner: 'alice@example.com', tenant: 'acme', title: `Chat ${id}`, model: 'demo', tools: [], dataSources: [], locked: false, createdAt: '2026-01-01T00:00:00.000Z',

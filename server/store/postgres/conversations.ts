@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor, isoTime } from '../sqlite-rows.js';
 import type { ConversationPage, ConversationPatch, ConversationRecord, Feedback, NewConversation, SavedMessage, StoredMessage } from '../store.js';
 import { inTransaction, type PgClient, type PgPool, type PgQueryable } from './connection.js';
 import { CONVERSATION_COLUMNS, messageDetails, toConversation, toMessage, type PgConversationRow, type PgMessageRow } from './rows.js';
-import { bodyVector, indexedText, titleVector } from './search.js';
+import { bodyVector, indexedText, MARKED_PARTIAL, partialBodyVector, titleVector } from './search.js';
 
 /** Conversations, their messages and feedback. Owners are compared lower-cased, as everywhere. */
 
@@ -73,17 +73,21 @@ export async function deleteConversation(db: PgQueryable, id: string, owner: str
   return (rowCount ?? 0) > 0;
 }
 
-export async function saveMessages(pool: PgPool, conversationId: string, messages: StoredMessage[]): Promise<void> {
+export async function saveMessages(pool: PgPool, conversationId: string, messages: StoredMessage[], partial = false): Promise<void> {
   for (const m of messages) {
     if (m.conversationId !== conversationId) throw new AppError('BAD_REQUEST', `Message ${m.id} belongs to another conversation.`);
   }
   await inTransaction(pool, async (client) => {
-    for (const m of messages) await saveMessage(client, m);
+    for (const m of messages) await saveMessage(client, m, partial);
   });
 }
 
-/** Inserts or replaces by id; an existing message keeps its position and creation time. */
-async function saveMessage(client: PgClient, m: StoredMessage): Promise<void> {
+/**
+ * Inserts or replaces by id; an existing message keeps its position and creation time. `partial`
+ * (a streaming answer's interval save): the vector is written once, marked, and later partial saves
+ * leave it (the SQLite rule, ../sqlite-messages.ts); the next full save or indexPartialAnswers() indexes the text.
+ */
+async function saveMessage(client: PgClient, m: StoredMessage, partial: boolean): Promise<void> {
   const createdAt = isoTime(m.createdAt, 'createdAt');
   // The row lock serialises writers of one conversation, so "next seq" is never handed out twice.
   const conv = (await client.query<{ pk: string; owner: string }>('SELECT pk, owner FROM conversations WHERE id = $1 FOR UPDATE', [m.conversationId])).rows[0];
@@ -93,15 +97,32 @@ async function saveMessage(client: PgClient, m: StoredMessage): Promise<void> {
   const existing = (await client.query<{ pk: string; conversation_pk: string }>('SELECT pk, conversation_pk FROM messages WHERE id = $1', [m.id])).rows[0];
   if (existing) {
     if (existing.conversation_pk !== conv.pk) throw new AppError('BAD_REQUEST', `Message ${m.id} belongs to another conversation.`);
-    await client.query(`UPDATE messages SET text = $1, details = $2::jsonb, body_search = ${bodyVector(3)} WHERE pk = $4`, [m.text, messageDetails(m), searchable, existing.pk]);
+    // A marked vector is kept as it is; an unmarked one is replaced by a marked one, so a crash loses nothing.
+    const vector = !partial ? bodyVector(3) : `CASE WHEN body_search IS NULL OR ${MARKED_PARTIAL} THEN body_search ELSE ${partialBodyVector(3)} END`;
+    await client.query(`UPDATE messages SET text = $1, details = $2::jsonb, body_search = ${vector} WHERE pk = $4`, [m.text, messageDetails(m), searchable, existing.pk]);
     return;
   }
   await client.query(
     `INSERT INTO messages (id, conversation_pk, seq, role, text, created_at, details, body_search)
-     VALUES ($1, $2, COALESCE($3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_pk = $2)), $4, $5, $6, $7::jsonb, ${bodyVector(8)})`,
+     VALUES ($1, $2, COALESCE($3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_pk = $2)), $4, $5, $6, $7::jsonb, ${partial ? partialBodyVector(8) : bodyVector(8)})`,
     [m.id, conv.pk, m.seq ?? null, m.role, m.text, createdAt, messageDetails(m), searchable],
   );
   await client.query('UPDATE conversations SET updated_at = GREATEST(updated_at, $1) WHERE pk = $2', [createdAt, conv.pk]);
+}
+
+/**
+ * Indexes the text of every message still marked partial: answers whose process stopped before their
+ * final save. Runs when the store opens (another instance's answer still streaming is indexed as it
+ * stands and unmarked; its final save indexes it again).
+ */
+export async function indexPartialAnswers(db: PgQueryable): Promise<number> {
+  const { rows } = await db.query<{ pk: string; owner: string; text: string }>(
+    `SELECT m.pk, c.owner, m.text FROM messages m JOIN conversations c ON c.pk = m.conversation_pk WHERE m.${MARKED_PARTIAL}`,
+  );
+  for (const row of rows) {
+    await db.query(`UPDATE messages SET body_search = ${bodyVector(1)} WHERE pk = $2`, [indexedText(row.owner, row.text), row.pk]);
+  }
+  return rows.length;
 }
 
 export async function getMessages(db: PgQueryable, conversationId: string, owner: string): Promise<SavedMessage[]> {

@@ -1,7 +1,7 @@
 import { AppError } from '../../errors.js';
 import type {
   AttachmentSaved, BudgetAmounts, BudgetLedgerState, BudgetRequest, BudgetReservation, ConversationPage, ConversationPatch, ConversationRecord, Feedback, Membership,
-  NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, Store, UsageEvent, UsageRow,
+  NewConversation, SavedMessage, SearchHit, StoredAttachment, StoredMessage, Store, UpsertOptions, UsageEvent, UsageRow,
 } from '../store.js';
 import { attachmentBytesUsed, getAttachment, getAttachments, saveAttachment } from './attachments.js';
 import { addBudgetSpent, budgetLedgerState, budgetUsed, reserveBudget, settleBudget } from './budget.js';
@@ -42,6 +42,8 @@ export class PostgresStore implements Store {
     const pool = createPool(url, options);
     try {
       const applied = await migrate(pool, options.migrations ?? POSTGRES_MIGRATIONS);
+      // Answers a crash left mid-stream get their saved text indexed (only final saves index otherwise).
+      await conversations.indexPartialAnswers(pool);
       return new PostgresStore(pool, applied);
     } catch (err) {
       await pool.end().catch(() => undefined);
@@ -114,8 +116,8 @@ export class PostgresStore implements Store {
     return this.run((db) => conversations.saveMessages(db, conversationId, messages));
   }
 
-  upsertMessage(m: StoredMessage): Promise<void> {
-    return this.run((db) => conversations.saveMessages(db, m.conversationId, [m]));
+  upsertMessage(m: StoredMessage, options?: UpsertOptions): Promise<void> {
+    return this.run((db) => conversations.saveMessages(db, m.conversationId, [m], options?.partial));
   }
 
   getMessages(conversationId: string, owner: string): Promise<SavedMessage[]> {

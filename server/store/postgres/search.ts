@@ -38,6 +38,15 @@ export const titleVector = (n: number): string => `setweight(to_tsvector('simple
 /** SQL for a message's vector from indexedText() in parameter $n. */
 export const bodyVector = (n: number): string => `to_tsvector('simple', $${n})`;
 
+/**
+ * A partial answer's vector carries this lexeme besides its words: its text may have grown since it
+ * was indexed. A query's words are letters and digits only, so no search can ask for it; the GIN
+ * index finds the marked rows for indexPartialAnswers().
+ */
+const PARTIAL_LEXEME = `'~partial'`;
+export const partialBodyVector = (n: number): string => `(${bodyVector(n)} || ${PARTIAL_LEXEME}::tsvector)`;
+export const MARKED_PARTIAL = `body_search @@ ${PARTIAL_LEXEME}::tsquery`;
+
 interface HitRow extends PgConversationRow {
   score: number;
   best_text: string | null;
