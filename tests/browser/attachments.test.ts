@@ -80,6 +80,8 @@ describe('attaching files', () => {
     });
     const svg = '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>';
     await attach([{ name: '<img src=x onerror=alert(3)>.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(svg) }]);
+    // Sent only once its upload is done (the chip is in the tray), as the other cases wait too.
+    await expect.poll(() => trayLabels()).toEqual([`<img src=x onerror=alert(3)>.svg · ${svg.length} bytes`]);
     await sendMessage(page, 'Is this safe?');
     await waitForAnswerEnd(page);
     const chip = page.locator('[data-role="user"]').last().locator('.attachment-chip');
